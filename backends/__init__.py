@@ -1,0 +1,1 @@
+"""Backends for ggsched: the registry, and the built-in cpu, opencl and ggml backends."""

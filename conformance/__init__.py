@@ -1,0 +1,1 @@
+"""The conformance suite: validates any registered backend against the numpy golden."""

@@ -1,0 +1,70 @@
+"""The ``ggsched`` command.
+
+Each subcommand is a module named in the entry-point group ``ggsched.commands`` (so the engine
+never imports the layers above it). Such a module defines ``HELP`` (one line),
+``add_arguments(parser)`` and ``run(args) -> int``, and keeps its top-level imports light: heavy
+work is imported inside ``run``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from importlib.metadata import entry_points
+
+from . import __version__
+from .errors import GGSchedError
+
+
+def _commands() -> dict[str, str]:
+    return {ep.name: ep.value for ep in entry_points(group="ggsched.commands")}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ggsched",
+        description="A Python reference of ggml's multi-backend scheduler, with a backend "
+        "conformance suite and a cross-device benchmark.",
+    )
+    parser.add_argument("--version", action="version", version=f"ggsched {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, target in sorted(_commands().items()):
+        try:
+            module = importlib.import_module(target)
+        except ImportError as e:  # a broken or partial install: say so when it is used
+            p = sub.add_parser(name, help=f"(unavailable: {e})")
+            p.set_defaults(_run=_unavailable(name, e))
+            continue
+        p = sub.add_parser(name, help=module.HELP, description=module.HELP)
+        module.add_arguments(p)
+        p.set_defaults(_run=module.run)
+    return parser
+
+
+def _unavailable(name: str, error: ImportError):
+    def run(args) -> int:
+        print(f"ggsched {name}: unavailable: {error}", file=sys.stderr)
+        return 2
+
+    return run
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    if not args.command:
+        parser.print_help()
+        return 0
+    try:
+        return int(args._run(args) or 0)
+    except GGSchedError as e:
+        print(f"ggsched {args.command}: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"ggsched {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
