@@ -564,8 +564,16 @@ class GAllocr:
         """Give back the tail of parent's block when node needs less (alignment first)."""
         hn, p_hn = self._hn(node), self._hn(parent)
         talloc = self._tallocs[p_hn.buffer_id]
-        parent_size = pad(self.bufts[p_hn.buffer_id].alloc_size(parent), talloc.alignment)
-        node_size = pad(self.bufts[hn.buffer_id].alloc_size(node), talloc.alignment)
+        parent_size = self.bufts[p_hn.buffer_id].alloc_size(parent)
+        node_size = self.bufts[hn.buffer_id].alloc_size(node)
+        if parent_size < node_size:  # ggml asserts: same layout must never need more
+            raise AllocationError(
+                f"{node.op_desc}: in-place {node.describe()} needs {node_size} B but its parent "
+                f"{parent.describe()} has {parent_size} B; get_alloc_size of buffer type "
+                f"{self.bufts[hn.buffer_id].name} must depend on the layout only"
+            )
+        parent_size = pad(parent_size, talloc.alignment)
+        node_size = pad(node_size, talloc.alignment)
         if parent_size > node_size:
             chunk, offset = p_hn.addr
             log.debug("%s: freeing the extra %d B of %s", node.name, parent_size - node_size,
