@@ -96,6 +96,15 @@ def _apply(pool: list[Tensor], step: tuple[int, int, int, int], leafs: list[Tens
     return x.set_output()  # kind 11 (and mul_mat that does not fit): an extra output
 
 
+def _inputs_as_nodes(graph) -> None:
+    """Move op-NONE inputs into the node list just before their first reader, as the
+    scheduler does with its input copies: the allocator must still place them up front."""
+    for leaf in [t for t in graph.leafs if t.is_input]:
+        first = next((i for i, n in enumerate(graph.nodes) if any(s is leaf for s in n.src)), 0)
+        graph.leafs.remove(leaf)
+        graph.nodes.insert(first, leaf)
+
+
 @st.composite
 def graphs(draw):
     first = new_tensor("f32", SHAPES[draw(st.integers(0, len(SHAPES) - 1))], "in").set_input()
@@ -111,6 +120,8 @@ def graphs(draw):
     read = {id(s) for t in pool for s in t.sources}
     roots = [t for t in pool if t.op is not Op.NONE and id(t) not in read]
     graph = build_graph(last.set_output(), *roots)
+    if draw(st.booleans()):
+        _inputs_as_nodes(graph)
     weights = [t for t in leafs if t in graph and not t.is_input and draw(st.booleans())]
     return graph, weights
 
