@@ -10,7 +10,13 @@ from .gallocr import GallocrPlan, gallocr_plan, measure_gallocr
 from .lib import GgmlUnavailable, load, unavailable_reason
 from .quantize import ggml_quantize, ggml_to_float, vec_dot_type
 from .reg import register
-from .runner import GgmlComputeError, GgmlRunner
+from .runner import GgmlComputeError, GgmlRunner, GgmlUnsupported
+
+
+def describe() -> str:
+    """One line naming the loaded ggml and the CPU features its CPU backend uses."""
+    return load().describe()
+
 
 __all__ = [
     "GallocrPlan",
@@ -19,6 +25,8 @@ __all__ = [
     "GgmlMismatch",
     "GgmlRunner",
     "GgmlUnavailable",
+    "GgmlUnsupported",
+    "describe",
     "gallocr_plan",
     "ggml_quantize",
     "ggml_to_float",

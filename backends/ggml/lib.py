@@ -91,8 +91,16 @@ class Lib:
                 continue
         raise AttributeError(f"no ggml library exports {name}")
 
+    def describe(self) -> str:
+        """ "ggml 0.20.2 CPU (libggml-python; AVX2 F16C FMA)": version and CPU features used."""
+        feats = [f.upper() for f in _CPU_FEATURES if getattr(self.cpu, f"ggml_cpu_has_{f}")()]
+        return f"ggml {self.version} CPU (libggml-python; {' '.join(feats) or 'no SIMD'})"
+
     def __repr__(self) -> str:
         return f"<ggml {self.version} from {self.paths.lib_dir}>"
+
+
+_CPU_FEATURES = ("avx", "avx2", "avx512", "f16c", "fma", "neon", "sve", "llamafile")
 
 
 def _version() -> str:

@@ -9,6 +9,7 @@ A runner can be computed many times (the benchmark times ``compute``).
 from __future__ import annotations
 
 import ctypes
+import os
 import time
 from collections.abc import Iterable, Mapping
 
@@ -30,38 +31,48 @@ class GgmlComputeError(GGSchedError):
     """ggml_backend_graph_compute returned a failure status."""
 
 
+class GgmlUnsupported(UnsupportedOpError):
+    """ggml's CPU backend cannot compute some node of the graph (it would abort)."""
+
+
 class GgmlRunner:
     """``graph`` rebuilt in ggml (checked against ours), allocated on ggml's CPU backend.
 
     ``set(feeds)`` writes leaf values, ``compute()`` runs the graph, ``values(t)`` / ``raw(t)``
-    read any tensor of the graph. ``n_threads`` None keeps ggml's default. Use as a context
-    manager or call ``close()``.
+    read any tensor of the graph; ``feeds`` may be given here already. ``n_threads`` None
+    means one per CPU. Raises GgmlUnsupported when ggml's CPU backend cannot compute a node.
+    Use as a context manager or call ``close()``.
     """
 
     def __init__(
         self,
         graph: Graph,
+        feeds: Mapping[Tensor, np.ndarray] | None = None,
         n_threads: int | None = None,
         check: bool = True,
         lib: Lib | None = None,
     ) -> None:
         self.lib = lib if lib is not None else load()
         self.backend = self.buffer = None
-        self._unsupported: list[Tensor] | None = None
         self.gg = GgmlGraph(graph, lib=self.lib)
         try:
             if check:
                 self.gg.check()
-            self._init_backend(n_threads)
+            self._init_backend(n_threads or os.cpu_count() or 1)
+            if feeds:
+                self.set(feeds)
         except BaseException:
             self.close()
             raise
 
-    def _init_backend(self, n_threads: int | None) -> None:
+    def _init_backend(self, n_threads: int) -> None:
         fn = self.lib.fn
         self.backend = fn("ggml_backend_cpu_init")()
-        if n_threads is not None:
-            fn("ggml_backend_cpu_set_n_threads")(self.backend, n_threads)
+        fn("ggml_backend_cpu_set_n_threads")(self.backend, n_threads)
+        bad = self.unsupported()
+        if bad:
+            names = ", ".join(f"{t.op_desc} {t.describe()}" for t in bad)
+            raise GgmlUnsupported(f"ggml's CPU backend does not support {names}")
         self.buffer = fn("ggml_backend_alloc_ctx_tensors")(self.gg.ctx, self.backend)
         if not self.buffer:
             raise GGSchedError(f"ggml could not allocate the tensors of {self.gg.graph!r}")
@@ -111,18 +122,17 @@ class GgmlRunner:
         return [t for t in self.gg.graph.nodes if not supports(self.backend, self.gg.ptr(t))]
 
     def compute(self) -> None:
-        """Run the graph; refuses (UnsupportedOpError) when ggml's CPU cannot compute a node."""
-        if self._unsupported is None:
-            self._unsupported = self.unsupported()
-        if self._unsupported:
-            names = ", ".join(f"{t.op_desc} {t.describe()}" for t in self._unsupported)
-            raise UnsupportedOpError(f"ggml's CPU backend does not support {names}")
         status = self.lib.fn("ggml_backend_graph_compute")(self.backend, self.gg.gf)
         if status != 0:
             raise GgmlComputeError(
                 f"ggml_backend_graph_compute returned {GGML_STATUS.get(status, status)} "
                 f"for {self.gg.graph!r}"
             )
+
+    def run(self, n: int) -> None:
+        """Compute ``n`` times (the benchmark's runner protocol; the CPU backend is synchronous)."""
+        for _ in range(n):
+            self.compute()
 
     def time(self, n: int = 1) -> list[float]:
         """Seconds taken by each of ``n`` computes (ggml's CPU compute is synchronous)."""
