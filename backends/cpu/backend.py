@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from ggsched.backend import Backend
+from ggsched.errors import UnsupportedOpError
 from ggsched.graph import Graph
 from ggsched.tensor import Tensor
 
 from .kernels import compute_node
+from .support import supports_op
 
 
 class CPUBackend(Backend):
@@ -14,8 +16,14 @@ class CPUBackend(Backend):
 
     def graph_compute_async(self, graph: Graph) -> None:
         for node in graph.nodes:
-            compute_node(node)
+            self.compute(node)
 
     def compute(self, node: Tensor) -> None:
         """Compute one node (its sources must already hold their values)."""
+        if not supports_op(node):
+            srcs = ", ".join(s.describe() for s in node.sources)
+            raise UnsupportedOpError(
+                f"CPU: cannot compute {node.op_desc} node {node.describe()} from [{srcs}]: "
+                f"no kernel for these types/layouts (see supports_op)"
+            )
         compute_node(node)

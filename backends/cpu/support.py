@@ -62,8 +62,9 @@ def _acc(node: Tensor) -> bool:
 
 
 def _copy_types(src: Tensor, dst: Tensor) -> bool:
-    same = src.type == dst.type
-    return (same or (src.type in NUMERIC and dst.type in NUMERIC)) and _packed(src, dst)
+    # besides float/quantized conversions, ggml converts only between f32 and i32
+    pair = {src.type, dst.type}
+    return (len(pair) == 1 or pair <= NUMERIC or pair == {F32, I32}) and _packed(src, dst)
 
 
 def _dup(node: Tensor) -> bool:
@@ -140,7 +141,7 @@ def _get_rows(node: Tensor) -> bool:
 
 def _set_rows(node: Tensor) -> bool:
     b, c = _src(node, 0), _src(node, 1)
-    if b is None or c is None or b.type != F32 or c.type not in (I32, I64):
+    if b is None or c is None or b.type not in FLOAT or c.type not in (I32, I64):
         return False
     return node.type in NUMERIC and _packed(node)
 

@@ -27,8 +27,10 @@ def mean(node: Tensor) -> None:
 
 
 def argmax(node: Tensor) -> None:
-    """Index of the first maximum of each row (ne = [a.ne1])."""
-    idx = np.argmax(values(node.src[0]), axis=-1)
+    """Index of each row's maximum (ne = [a.ne1]). NOTE: ggml's loop keeps the LAST of equal
+    maxima, so the search runs over the reversed row."""
+    x = values(node.src[0])
+    idx = x.shape[-1] - 1 - np.argmax(x[..., ::-1], axis=-1)
     store(node, idx.reshape(node.shape))
 
 
