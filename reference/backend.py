@@ -92,7 +92,7 @@ class BufferType(abc.ABC):
         if size < 0:
             raise AllocationError(f"{self.name}: cannot allocate {size} bytes")
         if size == 0:
-            return EmptyBuffer(self)
+            return EmptyBuffer(self, 0)
         return self._alloc_buffer(size)
 
     def alloc_size(self, t: Tensor) -> int:
