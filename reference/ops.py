@@ -556,7 +556,8 @@ def transpose(a: Tensor) -> Tensor:
     _tensor(Op.TRANSPOSE, a=a)
     ne = (a.ne[1], a.ne[0], a.ne[2], a.ne[3])
     nb = (a.nb[1], a.nb[0], a.nb[2], a.nb[3])
-    return make_view(a, ne, nb, 0, Op.TRANSPOSE, (1, 0, 2, 3), name=f"{a.name} (transposed)")
+    # NOTE: ggml_transpose stores no op_params (unlike ggml_permute)
+    return make_view(a, ne, nb, 0, Op.TRANSPOSE, name=f"{a.name} (transposed)")
 
 
 # -- indexing -------------------------------------------------------------------------------------
