@@ -160,15 +160,17 @@ def evaluate(graph: Graph, feeds: Mapping[Tensor, object]) -> Results:
     """
     memory = _Memory()
     results = Results(memory)
-    for t in _inputs(graph):
-        if t not in feeds:
-            raise GraphError(
-                f"evaluate: no feed for input {t.describe()}; every leaf needs a value "
-                f"({len(feeds)} feeds given)"
-            )
-        _feed(memory, t, feeds[t])
-        results._snapshot(t)
-    with np.errstate(all="ignore"):  # inf/nan are values here, as in ggml
+    inputs = _inputs(graph)
+    missing = [t for t in inputs if t not in feeds]
+    if missing:
+        raise GraphError(
+            f"evaluate: no feed for input {missing[0].describe()}; every leaf needs a value "
+            f"({len(missing)} of {len(inputs)} inputs lack one)"
+        )
+    with np.errstate(all="ignore"):  # inf and nan are values here, as in ggml
+        for t in inputs:
+            _feed(memory, t, feeds[t])
+            results._snapshot(t)
         for node in graph.nodes:
             if node.op is not Op.NONE:
                 _compute(memory, node)

@@ -35,7 +35,7 @@ def _pick(pool: list[Tensor], i: int) -> Tensor:
 
 
 def _elementwise(x: Tensor, k: int) -> Tensor:
-    if not x.is_contiguous:
+    if not x.is_contiguous or not x.is_padded_1d:  # SCALE needs padded_1d, as in ggml
         x = ops.cont(x)
     return [
         lambda: ops.scale(x, 0.5),
