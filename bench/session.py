@@ -10,8 +10,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from . import timing
 from .cases import perf_cases, select
 from .op_perf import run_case
-from .report import Notes, console, op_table
-from .results import Result, attach_ratios
+from .model_perf import MODEL_BUDGETS, configs_for, model_cases, run_model
+from .report import Notes, console, model_table, op_table
+from .results import NOT_SUPPORTED, Result, attach_ratios
 from .targets import GGML_CPU, Target, resolve
 
 BUDGETS = {"quick": timing.QUICK, "default": timing.DEFAULT, "full": timing.FULL}
@@ -70,14 +71,29 @@ class Session:
 
     def run(self) -> None:
         cases = select(perf_cases(self.size), self.ops_pattern) if "ops" in self.sections else []
+        models = model_cases(self.size) if "models" in self.sections else []
         with _progress() as bar:
-            task = bar.add_task("bench", total=len(cases))
-            targets = self.op_targets()
-            for case in cases:
-                bar.update(task, description=case.id)
-                self.results += run_case(case, targets, self.budget)
-                bar.advance(task)
+            task = bar.add_task("bench", total=len(cases) + len(models))
+            self._run_ops(cases, bar, task)
+            self._run_models(models, bar, task)
         attach_ratios(self.results, GGML_CPU)
+
+    def _run_ops(self, cases, bar: Progress, task) -> None:
+        targets = self.op_targets()
+        for case in cases:
+            bar.update(task, description=case.id)
+            self.results += [r for r in run_case(case, targets, self.budget)
+                             if not _reference_skip(r)]
+            bar.advance(task)
+
+    def _run_models(self, models, bar: Progress, task) -> None:
+        if not models:
+            return
+        configs = configs_for(self.targets)
+        for case in models:
+            bar.update(task, description=case.name)
+            self.results += run_model(case, configs, MODEL_BUDGETS[self.size])
+            bar.advance(task)
 
     # -- output --------------------------------------------------------------------------
 
@@ -94,6 +110,9 @@ class Session:
         ops = [r for r in self.results if r.section == "op"]
         if ops:
             c.print(op_table(ops, notes, f"Per-op perf ({self.size})"))
+        models = [r for r in self.results if r.section == "model"]
+        if models:
+            c.print(model_table(models, notes, "End-to-end graphs through the scheduler"))
         for line in notes.lines():
             c.print(line, highlight=False)
 
@@ -114,6 +133,13 @@ class Session:
 
         write_plot(path, self.results, self.extra_sections.get("sched"),
                    title=f"ggsched bench ({self.size})")
+
+
+def _reference_skip(r: Result) -> bool:
+    """The BLAS column only exists for f32 MUL_MAT; its other rows would be noise."""
+    from .blas_target import BLAS
+
+    return r.backend == BLAS and r.status == NOT_SUPPORTED
 
 
 def _progress() -> Progress:
