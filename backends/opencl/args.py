@@ -9,7 +9,6 @@ handle views, permutations and broadcasting by arithmetic on ne and nb, as ggml'
 from __future__ import annotations
 
 import numpy as np
-
 from ggsched.backend import tensor_buffer
 from ggsched.errors import BufferAccessError
 from ggsched.tensor import Tensor
@@ -45,10 +44,14 @@ def i32(x: int) -> np.int32:
     return np.int32(x)
 
 
-def rows_grid(t: Tensor) -> tuple[int, int, int]:
-    """One work-item per element: (ne0, ne1, ne2*ne3)."""
-    return (t.ne[0], t.ne[1], t.ne[2] * t.ne[3])
-
-
 def pow2_at_most(n: int) -> int:
     return 1 << (max(1, n).bit_length() - 1)
+
+
+ELEMENT_GROUP = 64  # work-group size of element-wise kernels (see ELEMENT in common.cl)
+
+
+def launch_elements(rt, kernel, n: int, *args) -> None:
+    """A 1-D grid of ``n`` work-items (rounded up to whole work-groups of a fixed size)."""
+    group = min(ELEMENT_GROUP, pow2_at_most(rt.work_group_limit(kernel)))
+    rt.launch(kernel, (-(-n // group) * group,), (group,), *args)

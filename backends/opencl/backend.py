@@ -7,7 +7,6 @@ synchronize waits. The async transfers keep their host arrays alive until synchr
 from __future__ import annotations
 
 import numpy as np
-
 from ggsched.backend import Backend, Event, tensor_buffer
 from ggsched.errors import BufferAccessError
 from ggsched.graph import Graph

@@ -8,7 +8,6 @@ offset as separate arguments, so no sub-buffers are made. The buffers are not ho
 from __future__ import annotations
 
 import numpy as np
-
 from ggsched.backend import Buffer, BufferType, Device, tensor_buffer
 from ggsched.errors import AllocationError
 from ggsched.tensor import Tensor
@@ -67,10 +66,14 @@ class OpenCLBuffer(Buffer):
                         dst_offset=self._offset(t, offset), is_blocking=True)
 
     def get_tensor(self, t: Tensor, offset: int, size: int) -> np.ndarray:
+        return self.read(self._offset(t, offset), size)
+
+    def read(self, start: int, size: int) -> np.ndarray:
+        """``size`` bytes of the buffer from byte ``start`` (blocking)."""
         cl = import_pyopencl()
         host = np.empty(size, dtype=np.uint8)
-        cl.enqueue_copy(self.runtime.queue, host, self.cl_buffer,
-                        src_offset=self._offset(t, offset), is_blocking=True)
+        cl.enqueue_copy(self.runtime.queue, host, self.cl_buffer, src_offset=start,
+                        is_blocking=True)
         return host
 
     def memset_tensor(self, t: Tensor, value: int, offset: int, size: int) -> None:

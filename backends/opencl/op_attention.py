@@ -9,7 +9,7 @@ from ggsched.op import Op
 from ggsched.tensor import Tensor
 from ggsched.types import GGMLType
 
-from .args import f32, i32, rows_grid, tensor_args
+from .args import f32, i32, launch_elements, tensor_args
 from .impl import OpImpl
 from .op_norm import launch_rows
 
@@ -40,7 +40,7 @@ def run_soft_max(rt, t: Tensor) -> None:
 def run_diag_mask_inf(rt, t: Tensor) -> None:
     k = rt.programs.kernel("softmax", "diag_mask_inf")
     args = tensor_args(t.src[0], rt) + tensor_args(t, rt)
-    rt.launch(k, rows_grid(t), None, i32(t.op_params[0]), *args)
+    launch_elements(rt, k, t.nelements, i32(t.op_params[0]), *args)
 
 
 def _soft_max_ok(t: Tensor) -> bool:

@@ -7,7 +7,7 @@ from ggsched.op import Op
 from ggsched.tensor import Tensor
 from ggsched.types import GGMLType
 
-from .args import rows_grid, tensor_args
+from .args import launch_elements, tensor_args
 from .impl import OpImpl
 
 FLOATS = (GGMLType.F32, GGMLType.F16)
@@ -16,7 +16,7 @@ FLOATS = (GGMLType.F32, GGMLType.F16)
 def run_cpy(rt, t: Tensor) -> None:
     k = rt.programs.kernel("cpy", "cpy")
     src = t.src[0]
-    rt.launch(k, rows_grid(src), None, *tensor_args(src, rt), *tensor_args(t, rt))
+    launch_elements(rt, k, src.nelements, *tensor_args(src, rt), *tensor_args(t, rt))
 
 
 def _cpy_ok(t: Tensor) -> bool:

@@ -10,7 +10,7 @@ from ggsched.op import Op, UnaryOp
 from ggsched.tensor import Tensor
 from ggsched.types import GGMLType
 
-from .args import f32, i32, rows_grid, tensor_args
+from .args import f32, i32, launch_elements, tensor_args
 from .impl import OpImpl
 
 FLOATS = (GGMLType.F32, GGMLType.F16)
@@ -35,7 +35,7 @@ def run_binary(rt, t: Tensor) -> None:
     k = rt.programs.kernel("binary", "binary")
     a, b = t.src[0], t.src[1]
     args = tensor_args(a, rt) + tensor_args(b, rt) + tensor_args(t, rt)
-    rt.launch(k, rows_grid(t), None, i32(BINARY_CODES[t.op]), *args)
+    launch_elements(rt, k, t.nelements, i32(BINARY_CODES[t.op]), *args)
 
 
 def _unary_code(t: Tensor) -> int:
@@ -55,7 +55,7 @@ def run_unary(rt, t: Tensor) -> None:
     k = rt.programs.kernel("unary", "unary", UNARY_OPTIONS)
     p0, p1 = _unary_params(t)
     args = tensor_args(t.src[0], rt) + tensor_args(t, rt)
-    rt.launch(k, rows_grid(t), None, i32(_unary_code(t)), f32(p0), f32(p1), *args)
+    launch_elements(rt, k, t.nelements, i32(_unary_code(t)), f32(p0), f32(p1), *args)
 
 
 def _scale_ok(t: Tensor) -> bool:

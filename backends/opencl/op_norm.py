@@ -1,6 +1,7 @@
 """Row reductions (kernels/norm.cl): NORM and RMS_NORM (F32), SUM_ROWS (F32, F16); any layout.
 
-One work-group per row, its size a power of two that fits the kernel and the row.
+One work-group per row, of a fixed size (64, or less where the kernel allows less) so each
+kernel is specialized once by compilers that specialize on the work-group size.
 """
 
 from __future__ import annotations
@@ -13,18 +14,18 @@ from .args import f32, pow2_at_most, tensor_args
 from .discovery import import_pyopencl
 from .impl import OpImpl
 
-MAX_GROUP = 256
+ROW_GROUP = 64
 
 
-def row_group(rt, kernel, row_len: int) -> int:
-    """Work-group size for a row of ``row_len``: a power of two ≤ MAX_GROUP and the limits."""
-    return pow2_at_most(min(MAX_GROUP, rt.work_group_limit(kernel), max(1, row_len)))
+def row_group(rt, kernel) -> int:
+    """Work-group size of a row kernel: ROW_GROUP or the largest power of two the kernel allows."""
+    return pow2_at_most(min(ROW_GROUP, rt.work_group_limit(kernel)))
 
 
 def launch_rows(rt, kernel, t_rows: Tensor, *args) -> None:
     """One work-group per row of ``t_rows``, with local scratch as the last argument."""
     cl = import_pyopencl()
-    n = row_group(rt, kernel, t_rows.ne[0])
+    n = row_group(rt, kernel)
     grid = (n, t_rows.ne[1], t_rows.ne[2] * t_rows.ne[3])
     rt.launch(kernel, grid, (n, 1, 1), *args, cl.LocalMemory(4 * n))
 

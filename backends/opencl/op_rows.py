@@ -9,7 +9,7 @@ from ggsched.op import Op
 from ggsched.tensor import Tensor
 from ggsched.types import GGMLType
 
-from .args import rows_grid, tensor_args
+from .args import launch_elements, tensor_args
 from .impl import OpImpl
 
 F32, F16, Q8_0, Q4_0, I32 = (GGMLType.F32, GGMLType.F16, GGMLType.Q8_0, GGMLType.Q4_0,
@@ -19,7 +19,7 @@ F32, F16, Q8_0, Q4_0, I32 = (GGMLType.F32, GGMLType.F16, GGMLType.Q8_0, GGMLType
 def run_get_rows(rt, t: Tensor) -> None:
     k = rt.programs.kernel("get_rows", "get_rows")
     args = tensor_args(t.src[0], rt) + tensor_args(t.src[1], rt) + tensor_args(t, rt)
-    rt.launch(k, rows_grid(t), None, *args)
+    launch_elements(rt, k, t.nelements, *args)
 
 
 def _get_rows_ok(t: Tensor) -> bool:

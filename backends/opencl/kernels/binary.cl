@@ -1,5 +1,5 @@
 // ADD, SUB, MUL, DIV: dst = src0 (op) src1, src1 repeated over src0's shape (ggml's broadcast:
-// src1 index = dst index % src1.ne). One work-item per element; global = (ne0, ne1, ne2*ne3).
+// src1 index = dst index % src1.ne). One work-item per element (ELEMENT).
 
 #define OP_ADD 0
 #define OP_SUB 1
@@ -16,8 +16,7 @@ float binary_apply(int op, float a, float b) {
 }
 
 kernel void binary(int op, TENSOR(src0), TENSOR(src1), TENSOR(dst)) {
-    const int i0 = get_global_id(0), i1 = get_global_id(1);
-    SPLIT23(get_global_id(2), dst_ne.s2, i2, i3);
+    ELEMENT(k, dst_ne, i0, i1, i2, i3);
     const float a = load_f(AT(src0, i0, i1, i2, i3), src0_type);
     const float b = load_f(AT(src1, i0 % src1_ne.s0, i1 % src1_ne.s1, i2 % src1_ne.s2,
                               i3 % src1_ne.s3), src1_type);

@@ -58,6 +58,17 @@ float load_q(const global char *row, int type, int k) {
 // the i2, i3 of a dim-2 work-item index that runs over ne2 * ne3
 #define SPLIT23(g, ne2, i2, i3) const int i2 = (int)((g) % (ne2)); const int i3 = (int)((g) / (ne2))
 
+// Element-wise kernels run on a 1-D grid of fixed-size work-groups (so a compiler that
+// specializes on the work-group size builds each kernel once): work-item k handles element k
+// of ne (i0 fastest) and returns when k is past the end.
+#define ELEMENT(k, ne, i0, i1, i2, i3) \
+    const long k = get_global_id(0); \
+    if (k >= (long)(ne).s0 * (ne).s1 * (ne).s2 * (ne).s3) return; \
+    const int i0 = (int)(k % (ne).s0); \
+    const int i1 = (int)(k / (ne).s0 % (ne).s1); \
+    const int i2 = (int)(k / ((long)(ne).s0 * (ne).s1) % (ne).s2); \
+    const int i3 = (int)(k / ((long)(ne).s0 * (ne).s1 * (ne).s2))
+
 // sum of v over the work-group (scratch: one float per work-item; size a power of two)
 float group_sum(local float *scratch, float v) {
     const int lid = get_local_id(0), n = get_local_size(0);

@@ -3,9 +3,7 @@
 // f32 <-> f16: converted (round to nearest even). One work-item per src0 element.
 
 kernel void cpy(TENSOR(src0), TENSOR(dst)) {
-    const int i0 = get_global_id(0), i1 = get_global_id(1);
-    SPLIT23(get_global_id(2), src0_ne.s2, i2, i3);
-    const long k = i0 + (long)src0_ne.s0 * (i1 + (long)src0_ne.s1 * (i2 + (long)src0_ne.s2 * i3));
+    ELEMENT(k, src0_ne, i0, i1, i2, i3);
     const int d0 = (int)(k % dst_ne.s0);
     const int d1 = (int)(k / dst_ne.s0 % dst_ne.s1);
     const int d2 = (int)(k / ((long)dst_ne.s0 * dst_ne.s1) % dst_ne.s2);

@@ -2,8 +2,7 @@
 // (dequantized; dst f32) or i32 (copied; dst i32). One work-item per dst element.
 
 kernel void get_rows(TENSOR(src0), TENSOR(rows), TENSOR(dst)) {
-    const int i0 = get_global_id(0), i1 = get_global_id(1);
-    SPLIT23(get_global_id(2), dst_ne.s2, i2, i3);
+    ELEMENT(k, dst_ne, i0, i1, i2, i3);
     const int r = *(const global int *)AT(rows, i1, i2, i3, 0);
     global char *out = AT(dst, i0, i1, i2, i3);
     if (src0_type == TYPE_I32) {

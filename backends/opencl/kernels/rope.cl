@@ -1,7 +1,9 @@
 // ROPE, modes NORMAL (rotate pairs (i0, i0+1)) and NEOX (rotate pairs (i, i + n_dims/2)), with
-// ggml's YaRN terms. One work-item per pair: global = (ne0/2, ne1, ne2*ne3); position p =
-// pos[i2]. For pair index j < n_dims/2 the angle is p * freq_base^(-2j/n_dims) / ff[j]; values
-// at i0 >= n_dims are copied. corr0, corr1: ggml_rope_yarn_corr_dims (computed by the host).
+// ggml's YaRN terms. One work-item per pair (ELEMENT over ne with ne0 halved); position
+// p = pos[i2]. For pair index j < n_dims/2 the angle is p * theta_scale^j / ff[j]; values
+// at i0 >= n_dims are copied. The angle follows ggml's float32 recurrence (theta_j = p times
+// theta_scale j times: position x frequency amplifies rounding, so the order of operations
+// matters). corr0, corr1: ggml_rope_yarn_corr_dims, and theta_scale, from the host.
 
 float yarn_ramp(float low, float high, int i0) {
     const float y = (i0 / 2 - low) / fmax(0.001f, high - low);
@@ -21,10 +23,10 @@ float2 yarn_cos_sin(float theta_extrap, float freq_scale, float corr0, float cor
 }
 
 kernel void rope(TENSOR(src0), TENSOR(pos), TENSOR(ff), int has_ff, TENSOR(dst), int n_dims,
-                 int neox, float freq_base, float freq_scale, float ext_factor,
+                 int neox, float theta_scale, float freq_scale, float ext_factor,
                  float attn_factor, float corr0, float corr1) {
-    const int j = get_global_id(0), i1 = get_global_id(1);
-    SPLIT23(get_global_id(2), dst_ne.s2, i2, i3);
+    const int4 pairs = (int4)(dst_ne.s0 / 2, dst_ne.s1, dst_ne.s2, dst_ne.s3);
+    ELEMENT(k, pairs, j, i1, i2, i3);
     const int i0 = 2 * j;
     if (i0 >= n_dims) {
         for (int e = i0; e < i0 + 2; e++) {
@@ -35,7 +37,11 @@ kernel void rope(TENSOR(src0), TENSOR(pos), TENSOR(ff), int has_ff, TENSOR(dst),
     }
     const float p = (float)*(const global int *)AT(pos, i2, 0, 0, 0);
     const float factor = has_ff ? load_f(AT(ff, j, 0, 0, 0), ff_type) : 1.0f;
-    const float theta = p * pow(freq_base, -(float)i0 / n_dims) / factor;
+    float theta = p;
+    for (int i = 0; i < j; i++) {
+        theta *= theta_scale;
+    }
+    theta /= factor;
     const float2 cs = yarn_cos_sin(theta, freq_scale, corr0, corr1, i0, ext_factor,
                                    attn_factor);
     const int a = neox ? j : i0, b = neox ? j + n_dims / 2 : i0 + 1;

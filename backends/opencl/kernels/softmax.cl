@@ -52,8 +52,7 @@ kernel void soft_max(TENSOR(src0), TENSOR(mask), int has_mask, TENSOR(dst), floa
 
 // diag_mask_inf: dst = -INF where i0 > n_past + i1, else src0. One work-item per element.
 kernel void diag_mask_inf(int n_past, TENSOR(src0), TENSOR(dst)) {
-    const int i0 = get_global_id(0), i1 = get_global_id(1);
-    SPLIT23(get_global_id(2), dst_ne.s2, i2, i3);
+    ELEMENT(k, dst_ne, i0, i1, i2, i3);
     const float x = load_f(AT(src0, i0, i1, i2, i3), src0_type);
     store_f(AT(dst, i0, i1, i2, i3), dst_type, i0 > n_past + i1 ? -INFINITY : x);
 }

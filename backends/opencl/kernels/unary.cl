@@ -1,7 +1,7 @@
 // Element-wise ops of one source: the UNARY sub-ops, SQR/SQRT/LOG/SIN/COS, SCALE, CLAMP,
 // LEAKY_RELU. The op code comes from the host as a build option (-DU_<NAME>=n), so host and
 // kernel share one numbering. p0, p1: the op's float parameters (scale and bias, min and max,
-// negative slope). One work-item per element; global = (ne0, ne1, ne2*ne3).
+// negative slope). One work-item per element (ELEMENT).
 
 float gelu_tanh(float x) {
     const float SQRT_2_OVER_PI = 0.79788456080286535587989211986876f;
@@ -37,8 +37,7 @@ float unary_apply(int op, float x, float p0, float p1) {
 }
 
 kernel void unary(int op, float p0, float p1, TENSOR(src0), TENSOR(dst)) {
-    const int i0 = get_global_id(0), i1 = get_global_id(1);
-    SPLIT23(get_global_id(2), dst_ne.s2, i2, i3);
+    ELEMENT(k, dst_ne, i0, i1, i2, i3);
     const float x = load_f(AT(src0, i0, i1, i2, i3), src0_type);
     store_f(AT(dst, i0, i1, i2, i3), dst_type, unary_apply(op, x, p0, p1));
 }
