@@ -25,8 +25,16 @@ from ggsched.graph import build_graph
 from ggsched.op import Op, RopeMode, UnaryOp
 from ggsched.tensor import Tensor
 from ggsched.types import GGMLType
-from opencl_support import cl_backend, cl_device  # noqa: F401 - fixtures
-from opencl_support import check_close, check_sentinels, expected, feed, place, read
+from opencl_support import (  # noqa: F401 - fixtures
+    check_close,
+    check_sentinels,
+    cl_backend,
+    cl_device,
+    expected,
+    feed,
+    place,
+    read,
+)
 
 pytestmark = pytest.mark.opencl
 
@@ -124,7 +132,8 @@ for t in TYPES:
     for fn, (lo, hi) in SIMPLE_UNARY.items():
         n = f"{fn.__name__.upper()}({t})"
         case(n, lambda L, t=t, fn=fn, lo=lo, hi=hi: fn(L(t, NE, lo, hi)))
-        case(n + "[noncontig]", lambda L, t=t, fn=fn, lo=lo, hi=hi: fn(transposed(L, t, NE, lo, hi)))
+        case(n + "[noncontig]",
+             lambda L, t=t, fn=fn, lo=lo, hi=hi: fn(transposed(L, t, NE, lo, hi)))
         case(n + "[alias]", lambda L, t=t, fn=fn, lo=lo, hi=hi: fn(L(t, NE, lo, hi)), alias=True)
     for uop in UnaryOp:
         n = f"{uop}({t})"
@@ -214,24 +223,25 @@ for t in TYPES:
 
 # -- matrix products: both kernels ----------------------------------------------------------------
 
+K = 64  # a whole number of blocks, and of 16-float vectors (the rows kernel's condition)
+K_ODD = {F32: 13, F16: 13, Q8_0: 96, Q4_0: 96, I32: 13}  # not a whole number of k-tiles
 for (ta, tb), kernel in itertools.product(itertools.product(TYPES, TYPES), ("tiled", "rows")):
-    k = 64  # a whole number of blocks, and of 16-float vectors (the rows kernel's condition)
     n = f"MUL_MAT({ta},{tb},{kernel})"
     env = {"GGSCHED_OPENCL_MUL_MAT": kernel}
-    case(n, lambda L, ta=ta, tb=tb: ops.mul_mat(L(ta, (k, 13)), L(tb, (k, 7))), env=env)
-    case(n + "[vec]", lambda L, ta=ta, tb=tb: ops.mul_mat(L(ta, (k, 11)), L(tb, (k, 1))), env=env)
+    case(n, lambda L, ta=ta, tb=tb: ops.mul_mat(L(ta, (K, 13)), L(tb, (K, 7))), env=env)
+    case(n + "[vec]", lambda L, ta=ta, tb=tb: ops.mul_mat(L(ta, (K, 11)), L(tb, (K, 1))), env=env)
     case(n + "[large]", lambda L, ta=ta, tb=tb: ops.mul_mat(L(ta, (256, 70)), L(tb, (256, 67))),
          env=env)
     case(n + "[bcast]", lambda L, ta=ta, tb=tb: ops.mul_mat(
-        L(ta, (k, 13, 2, 1)), L(tb, (k, 5, 6, 2))), env=env)
+        L(ta, (K, 13, 2, 1)), L(tb, (K, 5, 6, 2))), env=env)
     case(n + "[noncontig]", lambda L, ta=ta, tb=tb: ops.mul_mat(
-        ops.permute(L(ta, (k, 2, 13, 1)), 0, 2, 1, 3),
-        ops.permute(L(tb, (k, 6, 5, 1)), 0, 2, 1, 3)), env=env)
+        ops.permute(L(ta, (K, 2, 13, 1)), 0, 2, 1, 3),
+        ops.permute(L(tb, (K, 6, 5, 1)), 0, 2, 1, 3)), env=env)
     case(n + "[transposed_b]", lambda L, ta=ta, tb=tb: ops.mul_mat(
-        L(ta, (k, 13)), transposed(L, tb, (k, 7))), env=env)
+        L(ta, (K, 13)), transposed(L, tb, (K, 7))), env=env)
 for ta in TYPES:
-    case(f"MUL_MAT({ta},f32)[odd_k]", lambda L, ta=ta: ops.mul_mat(L(ta, (k_for(ta) + 32 * (
-        ta in (Q8_0, Q4_0)), 9)), L(F32, (k_for(ta) + 32 * (ta in (Q8_0, Q4_0)), 4))))
+    case(f"MUL_MAT({ta},f32)[odd_k]", lambda L, ta=ta: ops.mul_mat(
+        L(ta, (K_ODD[ta], 9)), L(F32, (K_ODD[ta], 4))), env={"GGSCHED_OPENCL_MUL_MAT": "rows"})
     case(f"OUT_PROD({ta},f32)", lambda L, ta=ta: ops.out_prod(L(ta, (k_for(ta), 7)),
                                                              L(F32, (13, 7))))
 

@@ -31,7 +31,7 @@ class OpenCLDevice(Device):
     @property
     def description(self) -> str:
         d = self.found.cl_device
-        return f"{d.name.strip()} ({d.platform.name.strip()}, {d.version.strip()})"
+        return f"{d.name.strip()} ({d.platform.name.strip()})"
 
     @property
     def type(self) -> DeviceType:
