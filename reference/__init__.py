@@ -6,7 +6,7 @@ interface, the allocators and the scheduler. Backends are in ``ggsched.backends`
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import ops
+from . import golden, ops
 from .errors import (
     AllocationError,
     BackendNotFound,
@@ -71,6 +71,7 @@ __all__ = [
     "UnsupportedOpError",
     "ViewError",
     "build_graph",
+    "golden",
     "new_tensor",
     "ops",
     "__version__",

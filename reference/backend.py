@@ -92,7 +92,7 @@ class BufferType(abc.ABC):
         if size < 0:
             raise AllocationError(f"{self.name}: cannot allocate {size} bytes")
         if size == 0:
-            return EmptyBuffer(self)
+            return EmptyBuffer(self, 0)
         return self._alloc_buffer(size)
 
     def alloc_size(self, t: Tensor) -> int:
@@ -177,6 +177,45 @@ class EmptyBuffer(Buffer):
 
     def clear(self, value):
         pass
+
+
+class MultiBuffer(Buffer):
+    """Several buffers of one type used as one (ggml_backend_multi_buffer): what static
+    allocation returns when a buffer type's max_size forces more than one buffer. Its tensors
+    live in the parts; setting its usage sets theirs."""
+
+    def __init__(self, buffers: list[Buffer]) -> None:
+        if not buffers:
+            raise AllocationError("a multi-buffer needs at least one buffer")
+        self.buffers = list(buffers)
+        super().__init__(buffers[0].buft, sum(b.size for b in buffers))
+
+    @property
+    def usage(self) -> BufferUsage:
+        return self.buffers[0].usage
+
+    @usage.setter
+    def usage(self, value: BufferUsage) -> None:
+        for b in self.buffers:
+            b.usage = value
+
+    def set_tensor(self, t, data, offset):
+        raise BufferAccessError(f"tensor {t.describe()} belongs to a part of a multi-buffer")
+
+    def get_tensor(self, t, offset, size):
+        raise BufferAccessError(f"tensor {t.describe()} belongs to a part of a multi-buffer")
+
+    def clear(self, value: int) -> None:
+        for b in self.buffers:
+            b.clear(value)
+
+    def reset(self) -> None:
+        for b in self.buffers:
+            b.reset()
+
+    def free(self) -> None:
+        for b in self.buffers:
+            b.free()
 
 
 # -- devices, backends, events --------------------------------------------------------------------
@@ -439,6 +478,7 @@ __all__ = [
     "DeviceCaps",
     "DeviceType",
     "EmptyBuffer",
+    "MultiBuffer",
     "Event",
     "tensor_alloc",
     "tensor_buffer",

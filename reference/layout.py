@@ -83,6 +83,42 @@ def write_values(buf: np.ndarray, type: GGMLType, ne, nb, offset: int, values) -
         dst[...] = values.astype(dst.dtype, copy=False)
 
 
+def write_rows(buf: np.ndarray, type: GGMLType, ne, nb, offset: int, values, rows) -> None:
+    """Store only the rows selected by ``rows`` (bool, shape (ne3, ne2, ne1)); others keep
+    their bytes, so a quantized tensor's untouched blocks are not requantized."""
+    shape = tuple(ne)[::-1]
+    values = np.broadcast_to(np.asarray(values), shape)[rows]
+    if TYPE_TRAITS[type].is_quantized:
+        row_bytes_view(buf, type, ne, nb, offset)[rows] = quants.quantize(type, values)
+    else:
+        dst = strided(buf, type, ne, nb, offset)
+        dst[rows] = values.astype(dst.dtype, copy=False)
+
+
+def _rows_or_elements(buf: np.ndarray, type: GGMLType, ne, nb, offset: int) -> np.ndarray:
+    if TYPE_TRAITS[type].is_quantized:
+        return row_bytes_view(buf, type, ne, nb, offset)
+    return strided(buf, type, ne, nb, offset)
+
+
+def packed_bytes(buf: np.ndarray, type: GGMLType, ne, nb, offset: int = 0) -> np.ndarray:
+    """A copy of the tensor's bytes packed contiguously (1-D uint8, ggml's row order)."""
+    view = _rows_or_elements(buf, type, ne, nb, offset)
+    return np.ascontiguousarray(view).reshape(-1).view(np.uint8).copy()
+
+
+def write_packed_bytes(buf: np.ndarray, type: GGMLType, ne, nb, offset: int, raw) -> None:
+    """Store contiguous bytes (as ``packed_bytes`` returns them) into the tensor's layout."""
+    view = _rows_or_elements(buf, type, ne, nb, offset)
+    raw = np.ascontiguousarray(raw, dtype=np.uint8).reshape(-1)
+    if raw.size != view.size * view.itemsize:
+        raise BufferAccessError(
+            f"{type} tensor ne={list(ne)} holds {view.size * view.itemsize} bytes, "
+            f"got {raw.size}"
+        )
+    view[...] = raw.view(view.dtype).reshape(view.shape)
+
+
 def tensor_values(buf: np.ndarray, t: Tensor) -> np.ndarray:
     """read_values for tensor t whose bytes start at ``t.data`` in ``buf``."""
     return read_values(buf, t.type, t.ne, t.nb, t.data or 0)

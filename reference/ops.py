@@ -124,6 +124,7 @@ def add1(a: Tensor, b: Tensor, inplace=False) -> Tensor:
     _tensor(Op.ADD1, a=a, b=b)
     _types(Op.ADD1, FLOAT_TYPES, a=a, b=b)
     _shape(b.is_scalar, Op.ADD1, "b must be a scalar (ne=[1,1,1,1])", a=a, b=b)
+    _shape(a.is_padded_1d, Op.ADD1, "a must be packed in dims 0, 2, 3 (ggml_is_padded_1d)", a=a)
     return _result(a, Op.ADD1, [a, b], inplace=inplace)
 
 
@@ -133,6 +134,11 @@ def acc(a: Tensor, b: Tensor, nb1: int, nb2: int, nb3: int, offset: int, inplace
     _types(Op.ACC, (F32,), a=a, b=b)
     _shape(b.nelements <= a.nelements, Op.ACC, "b may not have more elements than a", a=a, b=b)
     _shape(a.is_contiguous, Op.ACC, "a must be contiguous", a=a)
+    if any(v % 4 for v in (nb1, nb2, nb3, offset)):
+        raise OpParamError(
+            f"ACC: nb1={nb1}, nb2={nb2}, nb3={nb3} and offset={offset} must be multiples of 4 "
+            f"(f32 elements); {_operands(a=a, b=b)}"
+        )
     target = Tensor(F32, b.ne, (4, nb1, nb2, nb3))
     if offset < 0 or offset + target.nbytes > a.nbytes:
         raise ViewError(
@@ -176,7 +182,7 @@ def scale_bias(a: Tensor, s: float, b: float, inplace=False) -> Tensor:
     """ggml_scale_bias: a*s + b."""
     _tensor(Op.SCALE, a=a)
     _types(Op.SCALE, (F32,), a=a)
-    _shape(a.is_contiguous_rows, Op.SCALE, "a's rows must be contiguous", a=a)
+    _shape(a.is_padded_1d, Op.SCALE, "a must be packed in dims 0, 2, 3 (ggml_is_padded_1d)", a=a)
     return _result(a, Op.SCALE, [a], (float(s), float(b)), inplace)
 
 
@@ -195,7 +201,7 @@ def unary(a: Tensor, op: UnaryOp | str, inplace=False) -> Tensor:
     op = op if isinstance(op, UnaryOp) else UnaryOp[str(op).upper()]
     _tensor(op, a=a)
     _types(op, FLOAT_TYPES, a=a)
-    _shape(a.is_contiguous_n(1), op, "a's rows must be contiguous (ggml_is_contiguous_1)", a=a)
+    _shape(a.is_contiguous_rows, op, "a's rows must be contiguous (nb[0] = element size)", a=a)
     return _result(a, Op.UNARY, [a], (op,), inplace)
 
 
@@ -357,6 +363,8 @@ def pad_ext(a: Tensor, lp0, rp0, lp1, rp1, lp2, rp2, lp3, rp3) -> Tensor:
 def _norm(op: Op, a: Tensor, params, inplace: bool) -> Tensor:
     _tensor(op, a=a)
     _types(op, (F32,), a=a)
+    if params[-1] < 0:
+        raise OpParamError(f"{op}: eps must be >= 0, got {params[-1]}; a={a.describe()}")
     return _result(a, op, [a], params, inplace)
 
 
@@ -417,8 +425,10 @@ def cpy(a: Tensor, b: Tensor) -> Tensor:
     """Copy a's values into b's memory, converting to b's type. The result is a view of b."""
     _tensor(Op.CPY, a=a, b=b)
     _shape(a.nelements == b.nelements, Op.CPY, "a and b must have as many elements", a=a, b=b)
-    if a.type not in (*FLOAT_TYPES, *QUANT_TYPES) or b.type not in (*FLOAT_TYPES, *QUANT_TYPES):
-        if a.type != b.type:
+    numeric = (*FLOAT_TYPES, *QUANT_TYPES)
+    if a.type not in numeric or b.type not in numeric:
+        # ggml converts only f32 <-> i32 besides the float and quantized types
+        if a.type != b.type and {a.type, b.type} != {F32, I32}:
             raise TypeMismatchError(
                 f"CPY: no conversion between {a.type} and {b.type}; {_operands(a=a, b=b)}"
             )
@@ -529,7 +539,8 @@ def transpose(a: Tensor) -> Tensor:
     _tensor(Op.TRANSPOSE, a=a)
     ne = (a.ne[1], a.ne[0], a.ne[2], a.ne[3])
     nb = (a.nb[1], a.nb[0], a.nb[2], a.nb[3])
-    return make_view(a, ne, nb, 0, Op.TRANSPOSE, (1, 0, 2, 3), name=f"{a.name} (transposed)")
+    # NOTE: ggml_transpose stores no op_params (unlike ggml_permute)
+    return make_view(a, ne, nb, 0, Op.TRANSPOSE, name=f"{a.name} (transposed)")
 
 
 # -- indexing -------------------------------------------------------------------------------------
@@ -549,9 +560,13 @@ def get_rows(a: Tensor, b: Tensor) -> Tensor:
 
 
 def set_rows(a: Tensor, b: Tensor, c: Tensor) -> Tensor:
-    """Write rows of b into a at row indices c (i64 or i32). The result is a view of a."""
+    """Write rows of b into a at row indices c (i64 or i32). The result is a view of a.
+
+    src is [b, c, a] as in ggml (the destination last, for legacy reasons). c's dims 1, 2
+    repeat over b's dims 2, 3.
+    """
     _tensor(Op.SET_ROWS, a=a, b=b, c=c)
-    _types(Op.SET_ROWS, (F32,), b=b)
+    _types(Op.SET_ROWS, FLOAT_TYPES, b=b)
     _types(Op.SET_ROWS, (I64, I32), c=c)
     _types(Op.SET_ROWS, (*FLOAT_TYPES, *QUANT_TYPES), a=a)
     ok = (
@@ -573,8 +588,9 @@ def set_rows(a: Tensor, b: Tensor, c: Tensor) -> Tensor:
         c=c,
     )
     _shape(a.is_contiguous_rows, Op.SET_ROWS, "a's rows must be contiguous", a=a)
+    _shape(b.is_contiguous_rows, Op.SET_ROWS, "b's rows must be contiguous", b=b)
     t = view_tensor(a, Op.SET_ROWS)
-    t.src = [b, c]
+    t.src = [b, c, a]
     return t
 
 
@@ -585,6 +601,8 @@ def diag_mask_inf(a: Tensor, n_past: int, inplace=False) -> Tensor:
     """Set a[i, j] = -inf where i > n_past + j (causal mask)."""
     _tensor(Op.DIAG_MASK_INF, a=a)
     _types(Op.DIAG_MASK_INF, (F32,), a=a)
+    if n_past < 0:
+        raise OpParamError(f"DIAG_MASK_INF: n_past must be >= 0, got {n_past}; a={a.describe()}")
     return _result(a, Op.DIAG_MASK_INF, [a], (int(n_past),), inplace)
 
 

@@ -23,8 +23,13 @@ def _blocks(x: np.ndarray, qk: int, t: GGMLType) -> np.ndarray:
 
 
 def _roundf(v: np.ndarray) -> np.ndarray:
-    """C's roundf: halves round away from zero (numpy's rint rounds them to even)."""
-    return np.trunc(v + np.copysign(np.float32(0.5), v)).astype(np.float32)
+    """C's roundf: halves round away from zero (numpy's rint rounds them to even).
+
+    NOTE: not trunc(v + 0.5): in float32, 0.49999997 + 0.5 rounds up to 1.0. The fraction
+    v - trunc(v) is exact, so comparing it with 0.5 is not.
+    """
+    t = np.trunc(v)
+    return np.where(np.abs(v - t) >= np.float32(0.5), t + np.sign(v), t).astype(np.float32)
 
 
 def _pack(d: np.ndarray, qs: np.ndarray, lead: tuple[int, ...]) -> np.ndarray:

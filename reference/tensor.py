@@ -143,13 +143,13 @@ class Tensor:
             return False
         next_nb *= self.ne[0] // tr.blck_size
         for i in range(1, MAX_DIMS):
-            if self.ne[i] != 1:
-                if i > n:
-                    if self.nb[i] != next_nb:
-                        return False
-                    next_nb *= self.ne[i]
-                else:
-                    next_nb = self.ne[i] * self.nb[i]
+            if i > n:
+                if self.ne[i] != 1 and self.nb[i] != next_nb:
+                    return False
+                next_nb *= self.ne[i]
+            else:
+                # NOTE: as in ggml, even a dim of 1 restarts the packing from its stride
+                next_nb = self.ne[i] * self.nb[i]
         return True
 
     @property
@@ -160,6 +160,12 @@ class Tensor:
     def is_contiguous_rows(self) -> bool:
         """Each row is packed (ggml_is_contiguous_rows): what row-wise kernels need."""
         return self.ne[0] == TYPE_TRAITS[self.type].blck_size or self.nb[0] == self.traits.type_size
+
+    @property
+    def is_padded_1d(self) -> bool:
+        """ggml_is_padded_1d: packed elements, and dims 2, 3 packed over (maybe padded) rows."""
+        nb, ne = self.nb, self.ne
+        return nb[0] == self.traits.type_size and nb[2] == nb[1] * ne[1] and nb[3] == nb[2] * ne[2]
 
     @property
     def is_transposed(self) -> bool:

@@ -1,0 +1,92 @@
+"""The CPU buffer type and buffer: host memory held as one numpy uint8 array.
+
+A tensor in a CPU buffer is a strided numpy view of that array (``layout.strided``), so kernels
+read and write the buffer's bytes in place, with no copies in or out.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from ggsched.backend import Buffer, BufferType, Device
+from ggsched.errors import AllocationError, BufferAccessError
+from ggsched.tensor import Tensor
+
+BASE_ALIGN = 64  # the array's first byte sits on a cache line (ggml rounds malloc up to 32)
+
+
+def aligned_bytes(size: int, align: int = BASE_ALIGN) -> np.ndarray:
+    """A zeroed 1-D uint8 array of ``size`` bytes whose first byte is ``align``-aligned."""
+    raw = np.zeros(size + align, dtype=np.uint8)
+    start = -raw.ctypes.data % align
+    return raw[start : start + size]
+
+
+class CPUBufferType(BufferType):
+    """ggml_backend_cpu_buffer_type: host memory, alignment 32, no size limit."""
+
+    def __init__(self, device: Device | None = None) -> None:
+        self._device = device
+
+    @property
+    def name(self) -> str:
+        return "CPU"
+
+    @property
+    def alignment(self) -> int:
+        return 32
+
+    @property
+    def is_host(self) -> bool:
+        return True
+
+    @property
+    def device(self) -> Device | None:
+        return self._device
+
+    def _alloc_buffer(self, size: int) -> CPUBuffer:
+        try:
+            return CPUBuffer(self, aligned_bytes(size))
+        except MemoryError as e:
+            raise AllocationError(f"CPU: cannot allocate a buffer of {size} bytes") from e
+
+
+class CPUBuffer(Buffer):
+    """One host buffer: ``host_array()`` is its bytes; tensors are views of them."""
+
+    def __init__(self, buft: CPUBufferType, array: np.ndarray) -> None:
+        super().__init__(buft, array.size)
+        self._array: np.ndarray | None = array
+
+    def host_array(self) -> np.ndarray:
+        if self._array is None:
+            raise BufferAccessError(f"CPU buffer of {self.size} bytes was freed")
+        return self._array
+
+    def _span(self, t: Tensor, offset: int, size: int) -> np.ndarray:
+        start = t.data + offset
+        return self.host_array()[start : start + size]
+
+    def set_tensor(self, t: Tensor, data: np.ndarray, offset: int) -> None:
+        self._span(t, offset, data.size)[...] = data
+
+    def get_tensor(self, t: Tensor, offset: int, size: int) -> np.ndarray:
+        return self._span(t, offset, size).copy()
+
+    def memset_tensor(self, t: Tensor, value: int, offset: int, size: int) -> None:
+        self._span(t, offset, size).fill(value)
+
+    def clear(self, value: int) -> None:
+        self.host_array().fill(value)
+
+    def cpy_tensor(self, src: Tensor, dst: Tensor) -> bool:
+        """A memcpy when src sits in host memory (ggml's CPU rule); False otherwise."""
+        sbuf = src.view_src.buffer if src.view_src is not None else src.buffer
+        if sbuf is None or not sbuf.is_host or src.data is None:
+            return False
+        n = src.nbytes
+        # np.copyto handles overlapping source and destination like memmove
+        np.copyto(self._span(dst, 0, n), sbuf.host_array()[src.data : src.data + n])
+        return True
+
+    def free(self) -> None:
+        self._array = None

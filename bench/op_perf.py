@@ -1,0 +1,62 @@
+"""Section 1: every per-op case on every target, timed side by side."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable
+
+import numpy as np
+from ggsched import build_graph
+
+from .cases import PerfCase
+from .feeds import graph_feeds
+from .results import ERROR, OK, Result, status_of
+from .targets import NotSupported, Target
+from .timing import Budget, Runner, calibrate, sample
+
+Progress = Callable[[str], None]
+
+
+def run_case(case: PerfCase, targets: list[Target], budget: Budget) -> list[Result]:
+    """Prepare the case on each target, skip those that cannot run it, time the rest."""
+    results: dict[str, Result] = {}
+    runners: dict[str, Runner] = {}
+    warm: dict[str, float] = {}
+    flops, nbytes = case.flops(), case.nbytes()
+    for target in targets:
+        res = Result("op", case.id, case.op, case.group, target.name, OK, flops=flops,
+                     nbytes=nbytes, label=case.label)
+        results[target.name] = res
+        try:
+            runner = _prepare(case, target)
+            warm[target.name] = calibrate(runner)
+            runners[target.name] = runner
+        except NotSupported as e:
+            res.status, res.reason = status_of(str(e)), str(e)
+        except Exception as e:  # noqa: BLE001 - one broken backend must not end the run
+            res.status, res.reason = ERROR, f"{type(e).__name__}: {e}"
+    for name, stats in sample(runners, warm, budget).items():
+        results[name].stats = stats
+    return list(results.values())
+
+
+def _prepare(case: PerfCase, target: Target) -> Runner:
+    graph = build_graph(case.build())
+    # the same values on every target: the seed depends on the case only
+    rng = np.random.default_rng(zlib.crc32(case.id.encode()))
+    return target.prepare(graph, graph_feeds(graph, rng))
+
+
+def run_ops(
+    cases: list[PerfCase],
+    targets: list[Target],
+    budget: Budget,
+    progress: Progress | None = None,
+) -> list[Result]:
+    """All cases on all targets, in case order."""
+    out: list[Result] = []
+    for case in cases:
+        if progress:
+            progress(case.id)
+        out += run_case(case, targets, budget)
+    return out
