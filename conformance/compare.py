@@ -91,6 +91,11 @@ def compare(actual: np.ndarray, expected: np.ndarray, bound: Bound) -> Compariso
     special = _special_mismatch(a, e, bound)
     if special is not None:
         return special
+    with np.errstate(invalid="ignore", over="ignore"):
+        return _finite_part(actual, expected, a, e, bound)
+
+
+def _finite_part(actual, expected, a, e, bound: Bound) -> Comparison:
     finite = np.isfinite(e)
     if _is_int(actual) and _is_int(expected):
         # NOTE: subtract as integers: float64 would round large i64 values to equal

@@ -35,6 +35,12 @@ class Availability:
                 "reason": self.reason}
 
 
+def default_backends() -> list[str]:
+    """The first device of every available backend family that ships with ggsched."""
+    return [e.devices[0].name for e in registry.entries()
+            if e.available and type(e.reg).__module__.startswith("ggsched.")]
+
+
 def availability(name: str) -> Availability:
     try:
         backend = open_backend(name)

@@ -107,9 +107,11 @@ def stored(t: Tensor, values: np.ndarray) -> np.ndarray:
     return np.asarray(values).astype(t.traits.dtype)
 
 
-@dataclass(frozen=True)
-class OpCase(abc.ABC):
-    """Base of every op case. Subclasses set ``op`` and ``family`` and write ``build``."""
+class Named:
+    """A case that names itself: ``OP(var=value,...)`` from its dataclass fields.
+
+    Subclasses are frozen dataclasses with class attributes ``op`` and ``family``.
+    """
 
     op: ClassVar[str]
     family: ClassVar[str]
@@ -117,12 +119,6 @@ class OpCase(abc.ABC):
     # that the op name already says)
     shown: ClassVar[tuple[str, ...]] = ()
     hidden: ClassVar[tuple[str, ...]] = ()
-
-    @abc.abstractmethod
-    def build(self, b: Builder) -> Tensor:
-        """Create the operands with ``b`` and return the op's result."""
-
-    # -- identity ---------------------------------------------------------------------------
 
     def vars(self) -> str:
         parts = []
@@ -145,7 +141,16 @@ class OpCase(abc.ABC):
     def types(self) -> tuple[GGMLType, ...]:
         """The types the case is about (fields named type*), for reports and bounds."""
         return tuple(getattr(self, f.name) for f in dataclasses.fields(self)
-                     if f.name.startswith("type"))
+                     if f.name.startswith("type") and getattr(self, f.name) is not None)
+
+
+@dataclass(frozen=True)
+class OpCase(Named, abc.ABC):
+    """Base of every op case. Subclasses set ``op`` and ``family`` and write ``build``."""
+
+    @abc.abstractmethod
+    def build(self, b: Builder) -> Tensor:
+        """Create the operands with ``b`` and return the op's result."""
 
     # -- instances, bounds, costs -----------------------------------------------------------
 

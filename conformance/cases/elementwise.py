@@ -40,10 +40,6 @@ class Binary(OpCase):
     def op(self) -> str:
         return self.fn
 
-    @property
-    def types(self):
-        return (self.type,) if self.type_b is None else (self.type, self.type_b)
-
     def build(self, b: Builder):
         a = b.operand(self.type, _times(self.ne, self.nr), name="a", v=self.v)
         fill = AwayFromZero() if self.fn == "DIV" else UNIFORM

@@ -11,6 +11,7 @@ from ggsched import ops
 from ggsched.op import GluOp
 from ggsched.types import GGMLType
 
+from . import bounds as bd
 from .base import Builder, OpCase
 
 F32, F16 = GGMLType.F32, GGMLType.F16
@@ -41,6 +42,9 @@ class Glu(OpCase):
             return ops.glu(x, g, self.fn)
         ne = (self.ne[0] * 2, *self.ne[1:])
         return ops.glu(b.operand(self.type, ne, name="a", v=self.v), None, self.fn, self.swapped)
+
+    def bound(self):
+        return bd.F16_TABLE if self.fn is GluOp.GEGLU else super().bound()
 
 
 def cases() -> Iterator[OpCase]:

@@ -63,10 +63,6 @@ class SetRows(OpCase):
     op: ClassVar[str] = "SET_ROWS"
     family: ClassVar[str] = "index"
 
-    @property
-    def types(self):
-        return (self.type, self.type_idx)
-
     def build(self, b: Builder):
         dst = b.operand(self.type, (self.n, self.m, self.b, self.c), name="dst", v=self.v)
         src = b.leaf(F32, (self.n, self.r, self.b, self.c), name="src")

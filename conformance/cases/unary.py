@@ -23,6 +23,7 @@ SHAPES = ((128, 2, 2, 2), (5, 7, 11, 13))
 
 # ops that only copy, negate or select: the result is one of a few exact values
 EXACT_UNARY = {UnaryOp.ABS, UnaryOp.NEG, UnaryOp.SGN, UnaryOp.STEP, UnaryOp.RELU}
+TABLE_UNARY = {UnaryOp.GELU, UnaryOp.GELU_QUICK}
 MATH_FILLS: dict[str, Fill] = {
     "SQR": UNIFORM,
     "SQRT": POSITIVE,
@@ -52,7 +53,9 @@ class Unary(OpCase):
         return ops.unary(a, self.fn, inplace=self.inplace)
 
     def bound(self):
-        return bd.EXACT if self.fn in EXACT_UNARY else super().bound()
+        if self.fn in EXACT_UNARY:
+            return bd.EXACT
+        return bd.F16_TABLE if self.fn in TABLE_UNARY else super().bound()
 
 
 @dataclass(frozen=True)
