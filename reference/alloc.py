@@ -610,6 +610,13 @@ class GAllocr:
                     log.debug("alloc_graph: src %s of %s does not fit its plan", src.name,
                               node.name)
                     return True
+        # NOTE: ggml checks leafs only as node sources; a leaf no node reads (the scheduler's
+        # pipeline input slots) planned as pre-allocated but now without memory would trip
+        # its assert in init_tensor.
+        for leaf, talloc in zip(graph.leafs, self._leaf_allocs):
+            if not self._still_fits(leaf, talloc):
+                log.debug("alloc_graph: leaf %s does not fit its plan", leaf.name)
+                return True
         return False
 
     def _still_fits(self, t: Tensor, talloc: TensorAlloc) -> bool:

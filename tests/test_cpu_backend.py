@@ -22,7 +22,7 @@ import pytest
 from ggsched import golden, layout, ops
 from ggsched.backend import tensor_alloc, tensor_set, view_init
 from ggsched.backends.cpu import cpu_backend, supports_op
-from ggsched.errors import GGSchedError
+from ggsched.errors import GGSchedError, UnsupportedOpError
 from ggsched.graph import build_graph
 from ggsched.op import GluOp, Op, RopeMode, SortOrder, UnaryOp
 from ggsched.tensor import Tensor
@@ -305,15 +305,15 @@ for ta, tb in itertools.product(TYPES, TYPES):
     case(n + "[noncontig]", lambda L, ta=ta, tb=tb, k=k: ops.get_rows(
         ops.permute(L(ta, (k, 3, 11)), 0, 2, 1, 3), L.ids(tb, 4, 11, (3, 1))))
 
-for ta, tc in itertools.product(TYPES, TYPES):
+for ta, tb, tc in itertools.product(TYPES, TYPES, TYPES):
     k = ne0_for(ta)
-    n = f"SET_ROWS({tname(ta, tc)})"
-    case(n, lambda L, ta=ta, tc=tc, k=k: ops.set_rows(
-        L(ta, (k, 11)), L(F32, (k, 5)), L.ids(tc, 5, 11)))
-    case(n + "[bcast]", lambda L, ta=ta, tc=tc, k=k: ops.set_rows(
-        L(ta, (k, 11, 3, 2)), L(F32, (k, 5, 3, 2)), L.ids(tc, 5, 11, (3, 1))))
-    case(n + "[noncontig_src]", lambda L, ta=ta, tc=tc, k=k: ops.set_rows(
-        L(ta, (k, 11, 3)), ops.permute(L(F32, (k, 3, 5)), 0, 2, 1, 3), L.ids(tc, 5, 11, (3, 1))))
+    n = f"SET_ROWS({tname(ta, tb, tc)})"
+    case(n, lambda L, ta=ta, tb=tb, tc=tc, k=k: ops.set_rows(
+        L(ta, (k, 11)), L(tb, (k, 5)), L.ids(tc, 5, 11)))
+    case(n + "[bcast]", lambda L, ta=ta, tb=tb, tc=tc, k=k: ops.set_rows(
+        L(ta, (k, 11, 3, 2)), L(tb, (k, 5, 3, 2)), L.ids(tc, 5, 11, (3, 1))))
+    case(n + "[noncontig_src]", lambda L, ta=ta, tb=tb, tc=tc, k=k: ops.set_rows(
+        L(ta, (k, 11, 3)), ops.permute(L(tb, (k, 3, 5)), 0, 2, 1, 3), L.ids(tc, 5, 11, (3, 1))))
 
 # -- attention ------------------------------------------------------------------------------------
 
@@ -457,3 +457,69 @@ def test_every_op_has_cases() -> None:
     wanted |= {str(u) for u in UnaryOp} | {str(g) for g in GluOp}
     wanted -= {"RESHAPE", "VIEW", "PERMUTE", "TRANSPOSE"}  # view ops compute nothing
     assert wanted <= covered, f"ops without a case: {sorted(wanted - covered)}"
+
+
+# -- supports_op honesty --------------------------------------------------------------------------
+
+
+def signature(t: Tensor) -> tuple:
+    return (t.op_desc, tuple(s.type if s is not None else None for s in t.src), t.type)
+
+
+ACCEPTED = {signature(c.out) for c in CASES}
+
+
+def retyped(node: Tensor, i: int, type: GGMLType) -> Tensor:
+    """A hand-built copy of node with src[i] (or, for i = -1, the result) of another type."""
+    src = list(node.src)
+    if i >= 0:
+        src[i] = Tensor(type, src[i].ne, name=f"src{i}")
+    return Tensor(type if i < 0 else node.type, node.ne, op=node.op, op_params=node.op_params,
+                  src=src, name="retyped")
+
+
+def test_supports_op_refuses_type_combinations_no_builder_makes() -> None:
+    """Every claim is backed by a case above: a node whose (op, src types, type) signature no
+    case has must be refused."""
+    claimed = set()
+    for c in CASES:
+        for i, type in itertools.product(range(-1, len(c.out.src)), TYPES):
+            t = retyped(c.out, i, type)
+            if signature(t) not in ACCEPTED and supports_op(t):
+                claimed.add(signature(t))
+    assert not claimed, f"supports_op claims untested combinations: {sorted(map(str, claimed))}"
+
+
+def hand_built_unsupported() -> dict[str, Tensor]:
+    i32, f32 = ops.new_tensor(I32, (8, 4)), ops.new_tensor(F32, (8, 4))
+    rope = ops.rope(ops.new_tensor(F32, (8, 2, 3)), ops.new_tensor(I32, (3,)), 8)
+    rope.op_params = (0, 8, 8, *rope.op_params[3:])  # mode 8: multi-section rope, no kernel
+    q = ops.new_tensor(Q8_0, (64, 64))  # transposed: rows of 2 blocks 68 bytes apart
+    unpacked = Tensor(Q8_0, (64, 64), (q.nb[1], q.nb[0], q.nb[1] * 64, q.nb[1] * 64),
+                      view_src=q, op=Op.TRANSPOSE, src=[q])
+    return {
+        "ADD(i32,i32)": Tensor(I32, i32.ne, op=Op.ADD, src=[i32, i32]),
+        "MUL_MAT(i32,f32)": Tensor(F32, (4, 4), op=Op.MUL_MAT, src=[i32, f32]),
+        "SOFT_MAX(i32)": Tensor(I32, i32.ne, op=Op.SOFT_MAX, src=[i32], op_params=(1.0, 0.0)),
+        "ROPE(mode=8)": rope,
+        "CONT(q8_0 with unpacked rows)": Tensor(Q8_0, (64, 64), op=Op.CONT, src=[unpacked]),
+        "UNARY(unknown sub-op)": Tensor(F32, f32.ne, op=Op.UNARY, src=[f32], op_params=("X",)),
+    }
+
+
+@pytest.mark.parametrize("name", list(hand_built_unsupported()))
+def test_unsupported_node_is_refused_not_crashed(name: str) -> None:
+    node = hand_built_unsupported()[name]
+    assert not supports_op(node)
+    graph = build_graph(node)
+    buffer = cpu_backend().default_buffer_type.alloc_buffer(1 << 16)
+    offset = 0
+    for t in graph.tensors():
+        if t.view_src is None:
+            tensor_alloc(buffer, t, offset)
+            offset += 4096
+    for t in graph.tensors():
+        if t.view_src is not None:
+            view_init(t)
+    with pytest.raises(UnsupportedOpError, match=node.op_desc):
+        cpu_backend().graph_compute(graph)

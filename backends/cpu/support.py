@@ -67,13 +67,18 @@ def _copy_types(src: Tensor, dst: Tensor) -> bool:
     return (len(pair) == 1 or pair <= NUMERIC or pair == {F32, I32}) and _packed(src, dst)
 
 
-def _dup(node: Tensor) -> bool:
+def _copied(node: Tensor) -> bool:
     a = _src(node, 0)
     return a is not None and a.nelements == node.nelements and _copy_types(a, node)
 
 
+def _dup(node: Tensor) -> bool:
+    """DUP/CONT keep the type (the kernel could convert, but no builder asks it to)."""
+    return _copied(node) and node.type == node.src[0].type
+
+
 def _cpy(node: Tensor) -> bool:
-    return _dup(node) and _src(node, 1) is not None and node.type == node.src[1].type
+    return _copied(node) and _src(node, 1) is not None and node.type == node.src[1].type
 
 
 def _unary(node: Tensor) -> bool:
@@ -140,10 +145,11 @@ def _get_rows(node: Tensor) -> bool:
 
 
 def _set_rows(node: Tensor) -> bool:
-    b, c = _src(node, 0), _src(node, 1)
+    """src = [b (rows), c (indices), a (the destination, of which node is a view)]."""
+    b, c, a = _src(node, 0), _src(node, 1), _src(node, 2)
     if b is None or c is None or b.type not in FLOAT or c.type not in (I32, I64):
         return False
-    return node.type in NUMERIC and _packed(node)
+    return node.type in NUMERIC and (a is None or a.type == node.type) and _packed(node)
 
 
 def _soft_max(node: Tensor) -> bool:
