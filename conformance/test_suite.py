@@ -5,7 +5,6 @@ or ``ggsched conformance --backend X``."""
 from __future__ import annotations
 
 import pytest
-
 from ggsched.conformance.result import FAIL, UNSUPPORTED
 
 

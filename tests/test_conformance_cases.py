@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from ggsched.conformance import cases as cs
 from ggsched.conformance.cases import bounds as bd
 from ggsched.conformance.cases.attention import Rope

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-
 from ggsched.conformance.cases import bounds as bd
 from ggsched.conformance.compare import compare
 

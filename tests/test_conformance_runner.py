@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from ggsched.backend import tensor_get
 from ggsched.conformance import cases as cs
 from ggsched.conformance.cases.elementwise import Binary
