@@ -160,15 +160,17 @@ def evaluate(graph: Graph, feeds: Mapping[Tensor, object]) -> Results:
     """
     memory = _Memory()
     results = Results(memory)
-    for t in _inputs(graph):
-        if t not in feeds:
-            raise GraphError(
-                f"evaluate: no feed for input {t.describe()}; every leaf needs a value "
-                f"({len(feeds)} feeds given)"
-            )
-        _feed(memory, t, feeds[t])
-        results._snapshot(t)
-    with np.errstate(all="ignore"):  # inf/nan are values here, as in ggml
+    inputs = _inputs(graph)
+    missing = [t for t in inputs if t not in feeds]
+    if missing:
+        raise GraphError(
+            f"evaluate: no feed for input {missing[0].describe()}; every leaf needs a value "
+            f"({len(missing)} of {len(inputs)} inputs lack one)"
+        )
+    with np.errstate(all="ignore"):  # inf and nan are values here, as in ggml
+        for t in inputs:
+            _feed(memory, t, feeds[t])
+            results._snapshot(t)
         for node in graph.nodes:
             if node.op is not Op.NONE:
                 _compute(memory, node)
@@ -220,8 +222,17 @@ def golden_for(t: Tensor) -> GoldenFn:
     return glu if t.op is Op.GLU else fn
 
 
+_COPY_OPS = (Op.DUP, Op.CONT, Op.CPY)
+
+
 def _compute(memory: _Memory, node: Tensor) -> None:
     fn = golden_for(node)
+    src0 = node.src[0] if node.src else None
+    if node.op in _COPY_OPS and src0.type == node.type and node.traits.is_quantized:
+        # NOTE: a same-type copy moves blocks byte for byte (ggml's dup_bytes); going through
+        # values would requantize blocks that did not come from ggml's quantizer
+        memory.write_raw(node, memory.raw(src0))
+        return
     srcs = [memory.read(s) if s is not None else None for s in node.src]
     out = fn(node, *srcs)
     if out is not None:

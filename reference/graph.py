@@ -55,18 +55,17 @@ class Graph:
         return self
 
     def _place(self, t: Tensor) -> None:
-        if t.op is Op.NONE and not t.flags & TensorFlag.PARAM:
-            if not t.name:
-                t.name = f"leaf_{len(self.leafs)}"
-            self.leafs.append(t)
-        else:
-            if len(self.nodes) + len(self.leafs) >= self.size:
-                raise GraphError(
-                    f"graph is full: {self.size} tensors; build it with a larger Graph(size=...)"
-                )
-            if not t.name:
-                t.name = f"node_{len(self.nodes)}"
-            self.nodes.append(t)
+        is_leaf = t.op is Op.NONE and not t.flags & TensorFlag.PARAM
+        kind, into = ("leaf", self.leafs) if is_leaf else ("node", self.nodes)
+        # as in ggml, nodes and leafs each have room for `size` tensors
+        if len(into) >= self.size:
+            raise GraphError(
+                f"graph is full: {self.size} {kind}s already, cannot add {t.describe()}; "
+                f"build it with a larger Graph(size=...)"
+            )
+        if not t.name:
+            t.name = f"{kind}_{len(into)}"
+        into.append(t)
 
     def view(self, i0: int, i1: int) -> Graph:
         """ggml_graph_view: nodes [i0, i1) and no leafs, sharing use counts."""

@@ -197,9 +197,22 @@ def leaky_relu(a: Tensor, negative_slope: float, inplace=False) -> Tensor:
     return _unary_like(Op.LEAKY_RELU, a, (float(negative_slope),), inplace)
 
 
+def _sub_op(kind, op, a: Tensor):
+    """A UnaryOp/GluOp from itself or its name; an unknown name lists the known ones."""
+    if isinstance(op, kind):
+        return op
+    try:
+        return kind[str(op).upper()]
+    except KeyError:
+        known = ", ".join(kind.__members__)
+        raise OpParamError(
+            f"unknown {kind.__name__} {op!r} for a={a.describe()}; known: {known}"
+        ) from None
+
+
 def unary(a: Tensor, op: UnaryOp | str, inplace=False) -> Tensor:
-    op = op if isinstance(op, UnaryOp) else UnaryOp[str(op).upper()]
-    _tensor(op, a=a)
+    _tensor(Op.UNARY, a=a)
+    op = _sub_op(UnaryOp, op, a)
     _types(op, FLOAT_TYPES, a=a)
     _shape(a.is_contiguous_rows, op, "a's rows must be contiguous (nb[0] = element size)", a=a)
     return _result(a, Op.UNARY, [a], (op,), inplace)
@@ -236,8 +249,8 @@ def glu(a: Tensor, b: Tensor | None, op: GluOp | str, swapped: bool = False) -> 
 
     ``swapped`` exchanges the halves of a fused operand. The result is act(x) * g.
     """
-    op = op if isinstance(op, GluOp) else GluOp[str(op).upper()]
-    _tensor(op, a=a)
+    _tensor(Op.GLU, a=a)
+    op = _sub_op(GluOp, op, a)
     _types(op, FLOAT_TYPES, a=a)
     _shape(a.is_contiguous_n(1), op, "a's rows must be contiguous", a=a)
     ne = list(a.ne)
@@ -310,7 +323,9 @@ def argsort(a: Tensor, order: SortOrder | int = SortOrder.ASC) -> Tensor:
     try:
         order = SortOrder(order)
     except ValueError:
-        raise OpParamError(f"ARGSORT: order must be ASC (0) or DESC (1), got {order!r}") from None
+        raise OpParamError(
+            f"ARGSORT: order must be ASC (0) or DESC (1), got {order!r}; a={a.describe()}"
+        ) from None
     return _result(a, Op.ARGSORT, [a], (order,), type=I32)
 
 
@@ -491,7 +506,9 @@ def _reshape(a: Tensor, ne: Sequence[int]) -> Tensor:
             f"a has {a.nelements}; a={a.describe()}"
         )
     if ne[0] % a.traits.blck_size:
-        raise ShapeError(f"RESHAPE: ne[0]={ne[0]} is not a whole number of {a.type} blocks")
+        raise ShapeError(
+            f"RESHAPE: ne[0]={ne[0]} is not a whole number of {a.type} blocks; a={a.describe()}"
+        )
     return make_view(a, ne, contiguous_nb(a.type, ne), 0, Op.RESHAPE, name=f"{a.name} (reshaped)")
 
 
@@ -683,7 +700,9 @@ def rope_ext(
     try:
         mode = RopeMode(mode)
     except ValueError:
-        raise OpParamError(f"ROPE: mode must be NORMAL (0) or NEOX (2), got {mode!r}") from None
+        raise OpParamError(
+            f"ROPE: mode must be NORMAL (0) or NEOX (2), got {mode!r}; a={a.describe()}"
+        ) from None
     if n_dims <= 0 or n_dims % 2 or n_dims > a.ne[0]:
         raise OpParamError(
             f"ROPE: n_dims must be even and in 2..a.ne[0], got {n_dims}; a={a.describe()}"

@@ -34,6 +34,7 @@ from collections.abc import Sequence
 from itertools import chain
 from typing import TextIO
 
+from .alloc import GAllocr
 from .backend import Backend, BufferType, DeviceType
 from .errors import AllocationError, SchedulerError
 from .graph import DEFAULT_GRAPH_SIZE, Graph
@@ -76,7 +77,7 @@ class Scheduler:
         self.op_offload = op_offload
         self.st = SchedState(self.backends, self.bufts)
         self.st.op_offload = op_offload
-        self._galloc = None
+        self.galloc = GAllocr(self.bufts)
         self.events = [_events(b, self.n_copies) for b in self.backends]
         self.debug = _env_int("GGSCHED_DEBUG")
         self.debug_realloc = _env_int("GGSCHED_DEBUG_REALLOC")
@@ -89,17 +90,8 @@ class Scheduler:
         self.placement: Placement | None = None
         self._copy: GraphCopy | None = None
         self._placed: list[Tensor] = []
+        self._rewrites: list[tuple[Tensor, int, Tensor]] = []  # pass 5's, until undone
         self._prev: tuple[list[int], list[int]] = ([], [])
-
-    @property
-    def galloc(self):
-        """The graph allocator, one buffer per backend (buffers of a shared buffer type are
-        shared)."""
-        if self._galloc is None:
-            from .alloc import GAllocr
-
-            self._galloc = GAllocr(self.bufts)
-        return self._galloc
 
     # -- introspection ------------------------------------------------------------------------
 
@@ -134,8 +126,6 @@ class Scheduler:
         return self.galloc.get_buffer_size(self.backend_index(backend))
 
     def buffer_sizes(self) -> list[int]:
-        if self._galloc is None:  # nothing measured yet
-            return [0] * self.n_backends
         return [self.galloc.get_buffer_size(i) for i in range(self.n_backends)]
 
     def get_tensor_backend(self, t: Tensor) -> Backend | None:
@@ -178,6 +168,7 @@ class Scheduler:
         res = pass5_split(st, graph.nodes, view_op, self.n_copies, self.cur_copy)
         self.placement = Placement(graph, res.splits, res.copies, dict(st.ids),
                                    dict(st.causes), res.rewrites)
+        self._rewrites = res.rewrites
         if self.debug:
             self._print_assignments()
         if self._copy is not None:  # ggml swaps the id arrays into prev_* here
@@ -261,9 +252,8 @@ class Scheduler:
 
     def _forget_previous(self) -> None:
         """Undo the previous split's source rewrites and allocations."""
-        if self.placement is not None:
-            undo_rewrites(self.placement.rewrites)
-            self.placement.rewrites = []
+        undo_rewrites(self._rewrites)
+        self._rewrites = []
         for t in self._placed:
             t.buffer = t.data = None
         self._placed = []

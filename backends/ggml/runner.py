@@ -150,11 +150,7 @@ class GgmlRunner:
 
     def raw(self, t: Tensor) -> np.ndarray:
         """t's bytes with its layout packed contiguously (1-D uint8), as the golden's raw."""
-        if t.type.traits.is_quantized:
-            rows = layout.row_bytes_view(self._mem, t.type, t.ne, t.nb, self._offset(t))
-            return np.ascontiguousarray(rows).reshape(-1)
-        v = layout.strided(self._mem, t.type, t.ne, t.nb, self._offset(t))
-        return np.ascontiguousarray(v).reshape(-1).view(np.uint8)
+        return layout.packed_bytes(self._mem, t.type, t.ne, t.nb, self._offset(t))
 
     def values(self, t: Tensor) -> np.ndarray:
         """t's values, shape t.shape: its own dtype for plain types, float32 (by ggml's

@@ -1,0 +1,39 @@
+"""The suite's families of cases: each has a full table, a quick subset and a runner.
+
+``ops`` runs every op case; the other families check the rules around the ops: buffers,
+allocation, copies, scheduling with the CPU and with restricted copies of the backend itself,
+and pipelined evaluation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .cases import op_cases, quick_op_cases
+from .result import CaseResult
+from .runner import run_op_case
+from .targets import Target
+
+Runner = Callable[[Target, Any, int, bool], CaseResult]
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str
+    cases: Callable[[], Sequence]
+    quick: Callable[[], Sequence]
+    run: Runner
+    help: str
+
+
+def _families() -> dict[str, Family]:
+    found = [
+        Family("ops", op_cases, quick_op_cases, run_op_case,
+               "every op x type x shape x layout against the golden; supports_op both ways"),
+    ]
+    return {f.name: f for f in found}
+
+
+FAMILIES: dict[str, Family] = _families()

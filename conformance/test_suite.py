@@ -1,0 +1,22 @@
+"""The conformance suite: one test per family, parametrized by the plugin over every selected
+(backend, case) pair. Run it with ``pytest --pyargs ggsched.conformance --ggsched-backend X``
+or ``ggsched conformance --backend X``."""
+
+from __future__ import annotations
+
+import pytest
+from ggsched.conformance.result import FAIL, UNSUPPORTED
+
+
+def _enforce(suite, family, backend, case, record) -> None:
+    result = suite.run(family, backend, case)
+    record(result)
+    if result.status == FAIL:
+        pytest.fail(result.message, pytrace=False)
+    if result.status == UNSUPPORTED:
+        pytest.skip(result.message or "unsupported")
+
+
+@pytest.mark.ggsched_family("ops")
+def test_ops(ggsched_suite, ggsched_backend_name, ggsched_case, ggsched_record):
+    _enforce(ggsched_suite, "ops", ggsched_backend_name, ggsched_case, ggsched_record)
