@@ -98,6 +98,16 @@ def model_table(results: Iterable[Result], notes: Notes,
     return t
 
 
+def goals_table(goals: list[dict]) -> Table:
+    t = Table(title="Goals (figures of this run)", title_justify="left")
+    for col in ("figure", "value", "goal", "met"):
+        t.add_column(col, justify="left" if col == "figure" else "right")
+    for g in goals:
+        met = {True: "yes", False: "NO", None: "-"}[g["met"]]
+        t.add_row(g["name"], fmt_num(g["value"], 3), g["goal"], met)
+    return t
+
+
 def _int(x) -> str:
     return "" if x is None else str(x)
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 
 import pytest
-
 from ggsched.bench.metrics import gb_per_s, gflops
 from ggsched.bench.op_perf import prepare_case
 from ggsched.bench.targets import NotSupported, resolve
