@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
-
 from ggsched import golden, ops
 from ggsched.alloc import GAllocr, TAllocr
 from ggsched.backend import (

@@ -6,10 +6,9 @@ import json
 import sys
 import time
 
+from ggsched import __version__
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-from ggsched import __version__
 
 from .driver import SuiteRun, pytest_args, run_suite
 from .report import json_report, summary

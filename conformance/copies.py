@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
-
 from ggsched import golden, ops
 from ggsched.backend import (
     Backend,
