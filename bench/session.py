@@ -35,7 +35,8 @@ def default_backend_names() -> list[str]:
         names = [d.name for d in registry.devices()]
     except Exception:  # noqa: BLE001 - no registry yet: the CPU backend alone
         names = ["CPU"]
-    return [*names, GGML_CPU]
+    # the registry's own ggml-cpu device is the ggml-cpu column: list it once
+    return [*(n for n in names if n.lower() != GGML_CPU), GGML_CPU]
 
 
 @dataclasses.dataclass
