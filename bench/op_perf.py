@@ -28,7 +28,7 @@ def run_case(case: PerfCase, targets: list[Target], budget: Budget) -> list[Resu
                      nbytes=nbytes, label=case.label)
         results[target.name] = res
         try:
-            runner = _prepare(case, target)
+            runner = prepare_case(case, target)
             warm[target.name] = calibrate(runner)
             runners[target.name] = runner
         except NotSupported as e:
@@ -40,7 +40,8 @@ def run_case(case: PerfCase, targets: list[Target], budget: Budget) -> list[Resu
     return list(results.values())
 
 
-def _prepare(case: PerfCase, target: Target) -> Runner:
+def prepare_case(case: PerfCase, target: Target) -> Runner:
+    """A fresh graph of ``case`` placed on ``target`` with seeded leaf values."""
     graph = build_graph(case.build())
     # the same values on every target: the seed depends on the case only
     rng = np.random.default_rng(zlib.crc32(case.id.encode()))
