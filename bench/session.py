@@ -43,7 +43,8 @@ def default_backend_names() -> list[str]:
     for e in registry.entries():
         if e.available and e.devices:
             names.append(e.devices[0].name)
-    return [*names, GGML_CPU]
+    # the registry's own ggml-cpu device is the ggml-cpu column: list it once
+    return [*(n for n in names if n.lower() != GGML_CPU), GGML_CPU]
 
 
 @dataclasses.dataclass
