@@ -15,6 +15,7 @@
 // not inline them, and the loops are unrolled by pragma, not left to the compiler.
 
 #define UNROLL _Pragma("unroll")
+#define INLINE __attribute__((always_inline))  // the hot loop's helpers, even when large
 
 float load_src(TENSOR(t), int k, int row, int i2, int i3) {
     if (t_type == TYPE_Q8_0 || t_type == TYPE_Q4_0) {
@@ -83,7 +84,7 @@ void mul_mat_tiled(TENSOR(src0), TENSOR(src1), TENSOR(dst)) {
 
 #ifdef SRC0_TYPE
 // f16 bits to float without library calls or float denormals (subnormals scaled as integers)
-float16 half_bits16(uint16 h) {
+INLINE float16 half_bits16(uint16 h) {
     const uint16 em = h & 0x7fffu;
     const float16 sub = convert_float16(em) * 0x1.0p-24f;
     const float16 nrm = as_float16((em << 13) + 0x38000000u);
@@ -92,7 +93,7 @@ float16 half_bits16(uint16 h) {
     return as_float16(as_uint16(f) | ((h & 0x8000u) << 16));
 }
 
-float half_bits(uint h) {
+INLINE float half_bits(uint h) {
     return half_bits16((uint16)(h)).s0;
 }
 
@@ -101,7 +102,7 @@ float half_bits(uint h) {
 #define AS_FLOAT(x) ((float)(x))
 
 // 16 values of a src0 row from k (k % 16 == 0)
-float16 load_row16(const global char *row, int k) {
+INLINE float16 load_row16(const global char *row, int k) {
 #if SRC0_TYPE == TYPE_F32
     return *(const global float16 *)(row + 4 * k);
 #elif SRC0_TYPE == TYPE_F16
@@ -120,7 +121,7 @@ float16 load_row16(const global char *row, int k) {
 #endif
 }
 
-float hsum16(float16 v) {
+INLINE float hsum16(float16 v) {
     const float8 s8 = v.lo + v.hi;
     const float4 s4 = s8.lo + s8.hi;
     const float2 s2 = s4.lo + s4.hi;
