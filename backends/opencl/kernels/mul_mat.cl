@@ -46,13 +46,13 @@ void mul_mat_tiled(TENSOR(src0), TENSOR(src1), TENSOR(dst)) {
     for (int k0 = 0; k0 < K; k0 += TK) {
         for (int idx = lid; idx < BM * TK; idx += LM * LN) {
             const int m = idx / TK, k = idx % TK;
-            const bool in = m0 + m < M && k0 + k < K;
-            As[k * BM + m] = in ? load_src(TARGS(src0), k0 + k, m0 + m, i02, i03) : 0.0f;
+            const bool inside = m0 + m < M && k0 + k < K;
+            As[k * BM + m] = inside ? load_src(TARGS(src0), k0 + k, m0 + m, i02, i03) : 0.0f;
         }
         for (int idx = lid; idx < BN * TK; idx += LM * LN) {
             const int n = idx / TK, k = idx % TK;
-            const bool in = n0 + n < N && k0 + k < K;
-            Bs[k * BN + n] = in ? load_src(TARGS(src1), k0 + k, n0 + n, i12, i13) : 0.0f;
+            const bool inside = n0 + n < N && k0 + k < K;
+            Bs[k * BN + n] = inside ? load_src(TARGS(src1), k0 + k, n0 + n, i12, i13) : 0.0f;
         }
         barrier(CLK_LOCAL_MEM_FENCE);
         for (int k = 0; k < TK; k++) {
@@ -97,9 +97,12 @@ INLINE float half_bits(uint h) {
     return half_bits16((uint16)(h)).s0;
 }
 
-#define Q16(q, f) (float16)(f(q[0]), f(q[1]), f(q[2]), f(q[3]), f(q[4]), f(q[5]), f(q[6]), \
-    f(q[7]), f(q[8]), f(q[9]), f(q[10]), f(q[11]), f(q[12]), f(q[13]), f(q[14]), f(q[15]))
-#define AS_FLOAT(x) ((float)(x))
+// 16 bytes from a 2-byte aligned address, as eight ushort loads (blocks are 34 or 18 bytes,
+// so their quants are never 16-byte aligned, and vload16 is a library call)
+INLINE uchar16 load_bytes16(const global char *p) {
+    const global ushort *u = (const global ushort *)p;
+    return as_uchar16((ushort8)(u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7]));
+}
 
 // 16 values of a src0 row from k (k % 16 == 0)
 INLINE float16 load_row16(const global char *row, int k) {
@@ -109,15 +112,12 @@ INLINE float16 load_row16(const global char *row, int k) {
     return half_bits16(convert_uint16(*(const global ushort16 *)(row + 2 * k)));
 #elif SRC0_TYPE == TYPE_Q8_0
     const global char *blk = row + (k / QK) * (2 + QK);
-    const global char *q = blk + 2 + k % QK;
-    return Q16(q, AS_FLOAT) * half_bits(*(const global ushort *)blk);
+    const char16 q = as_char16(load_bytes16(blk + 2 + k % QK));
+    return convert_float16(q) * half_bits(*(const global ushort *)blk);
 #else
     const global char *blk = row + (k / QK) * (2 + QK / 2);
-    const global uchar *q = (const global uchar *)blk + 2;
-    const int shift = k % QK ? 4 : 0;
-#define NIB(x) ((float)(((x) >> shift) & 0x0F) - 8.0f)
-    return Q16(q, NIB) * half_bits(*(const global ushort *)blk);
-#undef NIB
+    const uchar16 q = load_bytes16(blk + 2) >> (uchar)(k % QK ? 4 : 0);
+    return (convert_float16(q & (uchar)0x0F) - 8.0f) * half_bits(*(const global ushort *)blk);
 #endif
 }
 
