@@ -5,7 +5,8 @@
 // Two kernels:
 // - mul_mat_tiled: the work-group's BM x BN block of dst goes through local memory in k-tiles
 //   of TK; each work-item keeps WM x WN sums in registers. Any layout and type (loads by ne/nb,
-//   quantized src0 dequantized while the tile is loaded). Meant for GPUs.
+//   quantized src0 dequantized while the tile is loaded; the operand types TILE_T0, TILE_T1
+//   are build options, so the loads have no type switch). Meant for GPUs.
 // - mul_mat_rows: no local memory; each work-item computes WM x WN dot products straight from
 //   global rows, 16 k at a time as float16 vectors (src0 of type SRC0_TYPE, a build option).
 //   Needs packed, aligned rows and K % 16 == 0 (the host checks). Meant for CPU devices, where
@@ -17,7 +18,7 @@
 #define UNROLL _Pragma("unroll")
 #define INLINE __attribute__((always_inline))  // the hot loop's helpers, even when large
 
-float load_src(TENSOR(t), int k, int row, int i2, int i3) {
+INLINE float load_src(TENSOR(t), int k, int row, int i2, int i3) {
     if (t_type == TYPE_Q8_0 || t_type == TYPE_Q4_0) {
         return load_q(ROW(t, row, i2, i3), t_type, k);
     }
@@ -47,15 +48,17 @@ void mul_mat_tiled(TENSOR(src0), TENSOR(src1), TENSOR(dst)) {
         for (int idx = lid; idx < BM * TK; idx += LM * LN) {
             const int m = idx / TK, k = idx % TK;
             const bool inside = m0 + m < M && k0 + k < K;
-            As[k * BM + m] = inside ? load_src(TARGS(src0), k0 + k, m0 + m, i02, i03) : 0.0f;
+            As[k * BM + m] = inside ? load_src(src0, src0_offs, src0_ne, src0_nb, TILE_T0, k0 + k,
+                                               m0 + m, i02, i03) : 0.0f;
         }
         for (int idx = lid; idx < BN * TK; idx += LM * LN) {
             const int n = idx / TK, k = idx % TK;
             const bool inside = n0 + n < N && k0 + k < K;
-            Bs[k * BN + n] = inside ? load_src(TARGS(src1), k0 + k, n0 + n, i12, i13) : 0.0f;
+            Bs[k * BN + n] = inside ? load_src(src1, src1_offs, src1_ne, src1_nb, TILE_T1, k0 + k,
+                                               n0 + n, i12, i13) : 0.0f;
         }
         barrier(CLK_LOCAL_MEM_FENCE);
-        for (int k = 0; k < TK; k++) {
+        UNROLL for (int k = 0; k < TK; k++) {
             float a[WM], b[WN];
             UNROLL for (int i = 0; i < WM; i++) {
                 a[i] = As[k * BM + lm + i * LM];
