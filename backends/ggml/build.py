@@ -130,8 +130,10 @@ class GgmlGraph:
         return self.lib.fn(name)(self.ctx, *args)
 
     def _expand(self) -> None:
-        """Expand the graph's roots in order: ggml's DFS must reproduce our node order.
-        A split's nodes are added one by one instead (ggml_graph_add_node)."""
+        """ggml_build_forward_expand on each of our nodes in order. ggml's DFS then adds
+        exactly that node each time iff our order is one its post-order allows (every
+        source before its reader); check() compares the orders. A split's nodes are added
+        one by one instead (ggml_graph_add_node), without pulling in their sources."""
         if self.split:
             for t in self.graph.nodes:
                 p = self.ptr(t)
@@ -139,11 +141,9 @@ class GgmlGraph:
                 p.contents.flags |= GGML_TENSOR_FLAG_COMPUTE
                 self.lib.fn("ggml_graph_add_node")(self.gf, p)
             return
-        used = {id(s) for t in self.graph.nodes for s in t.src if s is not None}
         expand = self.lib.fn("ggml_build_forward_expand")
         for t in self.graph.nodes:
-            if id(t) not in used:
-                expand(self.gf, self.ptr(t))
+            expand(self.gf, self.ptr(t))
 
     # -- queries -----------------------------------------------------------------------------
 
