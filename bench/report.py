@@ -81,7 +81,8 @@ def model_table(results: Iterable[Result], notes: Notes,
     cols = ("graph", "backends", "ms/forward", "spread", "tokens/s", "n_splits", "copies",
             "copied", "compute buf", "time vs ggml")
     for col in cols:
-        t.add_column(col, justify="left" if col in ("graph", "backends") else "right")
+        left = col in ("graph", "backends")
+        t.add_column(col, justify="left" if left else "right", no_wrap=left)
     last = None
     for r in results:
         if r.case != last and last is not None:

@@ -10,7 +10,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from . import timing
 from .cases import perf_cases, select
 from .goals import compute_goals
-from .model_perf import MODEL_BUDGETS, configs_for, model_cases, run_model
+from .model_perf import (
+    MODEL_BUDGETS,
+    RESTRICTED_NOTE,
+    configs_for,
+    model_cases,
+    run_model,
+)
 from .op_perf import run_case
 from .report import Notes, console, goals_table, model_table, op_table
 from .results import NOT_SUPPORTED, Result, attach_ratios
@@ -37,7 +43,8 @@ def default_backend_names() -> list[str]:
     for e in registry.entries():
         if e.available and e.devices:
             names.append(e.devices[0].name)
-    return [*names, GGML_CPU]
+    # the registry's own ggml-cpu device is the ggml-cpu column: list it once
+    return [*(n for n in names if n.lower() != GGML_CPU), GGML_CPU]
 
 
 @dataclasses.dataclass
@@ -135,6 +142,8 @@ class Session:
         models = [r for r in self.results if r.section == "model"]
         if models:
             c.print(model_table(models, notes, "End-to-end graphs through the scheduler"))
+            if any("*" in r.backend for r in models):
+                c.print(RESTRICTED_NOTE, highlight=False)
         self._print_sections(c)
         if self.goals:
             c.print(goals_table(self.goals))

@@ -70,3 +70,24 @@ def test_cli_writes_json_and_plot(tmp_path, capsys):
     assert report["machine"]["cpu_count"] >= 1 and "env" in report["machine"]
     assert out_png.read_bytes()[:4] == b"\x89PNG"
     assert "ADD(type=f32" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("n_head_kv", [None, 2])
+def test_llama_block_computes_the_golden_values_on_cpu(n_head_kv):
+    import numpy as np
+    from ggsched import golden
+    from ggsched.backend import tensor_get
+    from ggsched.bench.llama_block import llama_block
+
+    def build():
+        return llama_block(n_embd=64, n_head=4, n_head_kv=n_head_kv, n_ff=96, n_tokens=5)
+
+    ref_model, model = build(), build()
+    ref = golden.evaluate(ref_model.graph, ref_model.feeds(np.random.default_rng(0)))
+    backend = cpu()
+    runner = mp.SchedRunner(model, mp.Config("cpu", [backend], backend),
+                            model.feeds(np.random.default_rng(0)))
+    runner.run(1)
+    got = tensor_get(model.output).view(np.float32).reshape(model.output.shape)
+    # f32 kernels against the float64 golden: rounding of 5-token, 96-wide sums only
+    np.testing.assert_allclose(got, ref[ref_model.output], rtol=1e-4, atol=1e-6)

@@ -21,24 +21,30 @@ pytestmark = pytest.mark.opencl
 SMALL = dict(n_embd=64, n_head=4, n_layer=2, n_tokens=16, n_vocab=64)
 
 
-def run_gpt2(backends, weights_buft, wtype="f32"):
-    """(logits, golden logits, plan) of one evaluation through a Scheduler(backends)."""
+def run_gpt2(backends, weights_buft, wtype="f32", parallel=False, runs=1):
+    """(logits, golden logits, plan) of evaluations through a Scheduler(backends)."""
     m = models.gpt2(**SMALL, wtype=wtype)
     feeds = m.feeds(np.random.default_rng(0))
     want = golden.evaluate(m.graph, feeds)[m.output]
     wbuf = load_weights(m.weights, weights_buft, feeds)
-    sched = Scheduler(backends)
+    sched = Scheduler(backends, parallel=parallel)
+    try:
+        for _ in range(runs):
+            got, plan = evaluate_once(sched, m, feeds)
+    finally:
+        wbuf.free()
+    return got, want, plan
+
+
+def evaluate_once(sched: Scheduler, m, feeds):
     try:
         assert sched.alloc_graph(m.graph)
         for t in m.inputs:
             set_values(t, feeds[t])
         sched.graph_compute(m.graph)
-        got = get_values(m.output)
-        plan = sched.plan()
+        return get_values(m.output), sched.plan()
     finally:
         sched.reset()
-        wbuf.free()
-    return got, want, plan
 
 
 def bytes_copied(plan: dict) -> int:
@@ -65,3 +71,13 @@ def test_gpt2_split_between_opencl_and_cpu(cl_backend):  # noqa: F811
     backends = [s["backend"] for s in plan["splits"]]
     assert backends == ["OpenCL-no-softmax", "CPU"] * SMALL["n_layer"] + ["OpenCL-no-softmax"]
     assert bytes_copied(plan) > 2 * 4 * SMALL["n_tokens"]
+
+
+def test_gpt2_pipelined_copies_use_opencl_events(cl_backend):  # noqa: F811
+    """parallel=True: several input copies in flight, ordered by OpenCL events; three
+    evaluations in a row (each on the next copy) all equal the golden."""
+    no_softmax = Restricted(cl_backend, refuse=[Op.SOFT_MAX], name="OpenCL-no-softmax")
+    got, want, plan = run_gpt2([no_softmax, cpu_backend()], cl_backend.default_buffer_type,
+                               parallel=True, runs=3)
+    assert plan["n_copies"] > 1
+    assert nmse(got, want) <= NMSE_MAX

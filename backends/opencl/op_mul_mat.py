@@ -43,13 +43,14 @@ def _ceil(a: int, b: int) -> int:
     return -(-a // b)
 
 
-def tiled_kernel(rt):
-    """The tiled kernel built with the largest tile whose work-group the device allows."""
+def tiled_kernel(rt, t: Tensor):
+    """The tiled kernel for t's types, with the largest tile the device allows."""
     for bm, bn, tk, wm, wn in TILED_CONFIGS:
         group = (bm // wm) * (bn // wn)
         if group > rt.max_work_group or 4 * tk * (bm + bn) > rt.local_mem:
             continue
-        opts = f"-DBM={bm} -DBN={bn} -DTK={tk} -DWM={wm} -DWN={wn}"
+        opts = (f"-DBM={bm} -DBN={bn} -DTK={tk} -DWM={wm} -DWN={wn} "
+                f"-DTILE_T0={int(t.src[0].type)} -DTILE_T1={int(t.src[1].type)}")
         k = rt.programs.kernel("mul_mat", "mul_mat_tiled", opts)
         if rt.work_group_limit(k) >= group:
             return k, (bm, bn, wm, wn)
@@ -57,7 +58,7 @@ def tiled_kernel(rt):
 
 
 def run_tiled(rt, t: Tensor) -> None:
-    k, (bm, bn, wm, wn) = tiled_kernel(rt)
+    k, (bm, bn, wm, wn) = tiled_kernel(rt, t)
     local = (bm // wm, bn // wn, 1)
     grid = (_ceil(t.ne[0], bm) * local[0], _ceil(t.ne[1], bn) * local[1], _batch(t))
     args = tensor_args(t.src[0], rt) + tensor_args(t.src[1], rt) + tensor_args(t, rt)
