@@ -11,7 +11,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from . import buffers, copies
 from .cases import op_cases, quick_op_cases
+from .checks import run_check
 from .result import CaseResult
 from .runner import run_op_case
 from .targets import Target
@@ -32,6 +34,10 @@ def _families() -> dict[str, Family]:
     found = [
         Family("ops", op_cases, quick_op_cases, run_op_case,
                "every op x type x shape x layout against the golden; supports_op both ways"),
+        Family("buffers", lambda: tuple(buffers.cases()), buffers.quick, run_check,
+               "alignment, alloc sizes, set/get/memset/clear, copies between buffers, chunks"),
+        Family("copies", lambda: tuple(copies.cases()), copies.quick, run_check,
+               "every type and layout, backend <-> CPU and backend <-> backend, bit-exact"),
     ]
     return {f.name: f for f in found}
 

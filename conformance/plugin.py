@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from .cases.base import Named
 from .report import Collector, case_properties, result_properties, summary
 from .result import repro_command
 from .suite import Options, Suite
@@ -83,10 +84,11 @@ def pytest_collection_modifyitems(session, config, items):
             keep.append(item)
             continue
         spec = getattr(item, "callspec", None)
-        if spec is None or "ggsched_case" not in spec.params:
-            drop.append(item)  # a family with no selected case
+        case = spec.params.get("ggsched_case") if spec is not None else None
+        if not isinstance(case, Named):
+            drop.append(item)  # a family with no selected case: an empty parameter set
             continue
-        name, case = spec.params["ggsched_backend_name"], spec.params["ggsched_case"]
+        name = spec.params["ggsched_backend_name"]
         repro = repro_command(name, case.id, config.option.ggsched_seed)
         item.user_properties.extend(case_properties(name, case, repro))
         keep.append(item)

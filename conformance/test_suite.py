@@ -20,3 +20,13 @@ def _enforce(suite, family, backend, case, record) -> None:
 @pytest.mark.ggsched_family("ops")
 def test_ops(ggsched_suite, ggsched_backend_name, ggsched_case, ggsched_record):
     _enforce(ggsched_suite, "ops", ggsched_backend_name, ggsched_case, ggsched_record)
+
+
+@pytest.mark.ggsched_family("buffers")
+def test_buffers(ggsched_suite, ggsched_backend_name, ggsched_case, ggsched_record):
+    _enforce(ggsched_suite, "buffers", ggsched_backend_name, ggsched_case, ggsched_record)
+
+
+@pytest.mark.ggsched_family("copies")
+def test_copies(ggsched_suite, ggsched_backend_name, ggsched_case, ggsched_record):
+    _enforce(ggsched_suite, "copies", ggsched_backend_name, ggsched_case, ggsched_record)

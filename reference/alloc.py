@@ -57,12 +57,16 @@ def debug_enabled() -> bool:
     return os.environ.get(DEBUG_ENV, "") not in ("", "0")
 
 
+class _StderrTrace(logging.Handler):
+    """Writes to whatever sys.stderr is at the time (it may be replaced after set-up)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        sys.stderr.write(f"ggsched.alloc: {record.getMessage()}\n")
+
+
 def _enable_stderr_trace() -> None:
-    if not any(getattr(h, "_ggsched", False) for h in log.handlers):
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("ggsched.alloc: %(message)s"))
-        handler._ggsched = True  # type: ignore[attr-defined]
-        log.addHandler(handler)
+    if not any(isinstance(h, _StderrTrace) for h in log.handlers):
+        log.addHandler(_StderrTrace())
     log.setLevel(logging.DEBUG)
 
 

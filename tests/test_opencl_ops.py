@@ -22,7 +22,7 @@ import pytest
 from ggsched import ops
 from ggsched.errors import GGSchedError, UnsupportedOpError
 from ggsched.graph import build_graph
-from ggsched.op import Op, RopeMode, UnaryOp
+from ggsched.op import GluOp, Op, RopeMode, UnaryOp
 from ggsched.tensor import Tensor
 from ggsched.types import GGMLType
 from opencl_support import (  # noqa: F401 - fixtures
@@ -148,12 +148,27 @@ for t in TYPES:
     case(f"LEAKY_RELU({t})", lambda L, t=t: ops.leaky_relu(L(t, NE), 0.1))
     case(f"LEAKY_RELU({t})[noncontig]", lambda L, t=t: ops.leaky_relu(transposed(L, t, NE), 0.2))
 
+for ta, tb in itertools.product(TYPES, TYPES):
+    case(f"ADD1({ta},{tb})", lambda L, ta=ta, tb=tb: ops.add1(L(ta, NE), L(tb, (1,))))
+    case(f"ADD1({ta},{tb})[alias]", lambda L, ta=ta, tb=tb: ops.add1(L(ta, NE), L(tb, (1,))),
+         alias=True)
+
+for gop, t in itertools.product(GluOp, TYPES):
+    n = f"{gop}({t})"
+    case(n, lambda L, t=t, g=gop: ops.glu(L(t, (26, 7, 3, 2), -3, 3), None, g))
+    case(n + "[swapped]", lambda L, t=t, g=gop: ops.glu(L(t, (26, 7, 3), -3, 3), None, g,
+                                                        swapped=True))
+    case(n + "[split]", lambda L, t=t, g=gop: ops.glu(L(t, NE, -3, 3), L(t, NE), g))
+    case(n + "[gaps]", lambda L, t=t, g=gop: ops.glu(gaps(L, t, NE), gaps(L, t, NE), g))
+
 # -- reductions and norms -------------------------------------------------------------------------
 
 for t in TYPES:
     case(f"SUM_ROWS({t})", lambda L, t=t: ops.sum_rows(L(t, (300, 7, 3, 2))))
     case(f"SUM_ROWS({t})[noncontig]", lambda L, t=t: ops.sum_rows(transposed(L, t, NE)))
     case(f"SUM({t})", lambda L, t=t: ops.sum(L(t, NE)))
+    case(f"MEAN({t})", lambda L, t=t: ops.mean(L(t, (300, 7, 3))))
+    case(f"MEAN({t})[noncontig]", lambda L, t=t: ops.mean(transposed(L, t, NE)))
     for fn in (ops.norm, ops.rms_norm, ops.l2_norm):
         n = f"{fn.__name__.upper()}({t})"
         case(n, lambda L, t=t, fn=fn: fn(L(t, (300, 5, 2), -2, 3), 1e-5))
@@ -216,6 +231,18 @@ for ta, tb in itertools.product(TYPES, TYPES):
         L(ta, (k, 5, 3)), gaps(L, tb, (k, 5, 3))))
 for t in TYPES:
     k = k_for(t)
+    case(f"REPEAT({t})", lambda L, t=t, k=k: ops.repeat_4d(L(t, (k, 1, 3, 1)), k, 7, 6, 2))
+    case(f"REPEAT({t})[dim0]", lambda L, t=t, k=k: ops.repeat_4d(L(t, (k, 2, 1, 1)), 3 * k, 4,
+                                                                 3, 1))
+    case(f"REPEAT({t})[noncontig]", lambda L, t=t, k=k: ops.repeat_4d(
+        ops.permute(L(t, (k, 3, 2, 1)), 0, 2, 1, 3), k, 4, 6, 1))
+    for dim in range(4):
+        ne_b = [k, 7, 3, 2]
+        ne_b[dim] = 2 * k if dim == 0 else 5
+        case(f"CONCAT({t},dim={dim})", lambda L, t=t, k=k, d=dim, b=tuple(ne_b): ops.concat(
+            L(t, (k, 7, 3, 2)), L(t, b), d))
+    case(f"CONCAT({t})[noncontig]", lambda L, t=t, k=k: ops.concat(
+        ops.permute(L(t, (k, 3, 7, 2)), 0, 2, 1, 3), L(t, (k, 7, 5, 2)), 2))
     case(f"CONT({t})", lambda L, t=t, k=k: ops.cont(ops.permute(L(t, (k, 3, 5, 2)), 0, 2, 1, 3)))
     case(f"CONT({t})[transposed]", lambda L, t=t: ops.cont(transposed(L, t, NE)))
     case(f"DUP({t})[noncontig]", lambda L, t=t, k=k: ops.dup(
@@ -289,4 +316,5 @@ def test_claims_cover_the_issue(cl_device) -> None:  # noqa: F811 - fixture
     assert wanted <= claimed, f"not claimed: {sorted(wanted - claimed)}"
     refused = {c.out.op_desc for c in CASES} - claimed
     assert {"SUM", "L2_NORM", "GROUP_NORM", "OUT_PROD"} <= refused
+    assert {"ADD1", "MEAN", "REPEAT", "CONCAT", *(str(g) for g in GluOp)} <= claimed
     assert Op.MUL_MAT.value in claimed

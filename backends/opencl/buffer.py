@@ -118,13 +118,15 @@ class OpenCLBuffer(Buffer):
 def _allocate(buft: OpenCLBufferType, size: int):
     cl = import_pyopencl()
     rt = buft.runtime
+    buf = None
     try:
         buf = cl.Buffer(rt.context, cl.mem_flags.READ_WRITE, size)
         # NOTE: drivers may allocate lazily; touching one byte makes a failure show here.
         cl.enqueue_fill_buffer(rt.queue, buf, np.uint8(0), 0, 1)
         rt.finish()
-    except cl.MemoryError as e:
-        raise AllocationError(f"{buft.name}: allocating {size} bytes failed: {e}") from None
+        return buf
     except cl.Error as e:
-        raise OpenCLRuntimeError(f"{buft.name}: allocating {size} bytes failed: {e}") from None
-    return buf
+        if buf is not None:
+            buf.release()
+        kind = AllocationError if isinstance(e, cl.MemoryError) else OpenCLRuntimeError
+        raise kind(f"{buft.name}: allocating {size} bytes failed: {e}") from None

@@ -1,4 +1,4 @@
-"""Element-wise ops: binary (kernels/binary.cl) and one-source (kernels/unary.cl).
+"""Element-wise ops: binary (kernels/binary.cl), one-source and GLU (kernels/unary.cl).
 
 Every layout is handled (kernels index by ne/nb), for F32 and F16 (f16 is stored, the math is
 done in f32). The result has src0's type, as the op builders make it.
@@ -6,7 +6,7 @@ done in f32). The result has src0's type, as the op builders make it.
 
 from __future__ import annotations
 
-from ggsched.op import Op, UnaryOp
+from ggsched.op import GluOp, Op, UnaryOp
 from ggsched.tensor import Tensor
 from ggsched.types import GGMLType
 
@@ -15,14 +15,18 @@ from .impl import OpImpl
 
 FLOATS = (GGMLType.F32, GGMLType.F16)
 
-BINARY_CODES = {Op.ADD: 0, Op.SUB: 1, Op.MUL: 2, Op.DIV: 3}
+BINARY_CODES = {Op.ADD: 0, Op.SUB: 1, Op.MUL: 2, Op.DIV: 3, Op.ADD1: 0}  # ADD1: b is a scalar
 
 # one numbering shared with unary.cl through build options (-DU_<NAME>=<code>)
 UNARY_NAMES = [u.name for u in UnaryOp] + [
     "SQR", "SQRT", "LOG", "SIN", "COS", "SCALE", "CLAMP", "LEAKY_RELU",
 ]
 UNARY_CODES = {name: code for code, name in enumerate(UNARY_NAMES)}
-UNARY_OPTIONS = " ".join(f"-DU_{name}={code}" for name, code in UNARY_CODES.items())
+GLU_CODES = {g: code for code, g in enumerate(GluOp)}
+UNARY_OPTIONS = " ".join(
+    [f"-DU_{name}={code}" for name, code in UNARY_CODES.items()]
+    + [f"-DG_{g.name}={code}" for g, code in GLU_CODES.items()]
+)
 
 
 def _floats(t: Tensor) -> bool:
@@ -58,6 +62,16 @@ def run_unary(rt, t: Tensor) -> None:
     launch_elements(rt, k, t.nelements, i32(_unary_code(t)), f32(p0), f32(p1), *args)
 
 
+def run_glu(rt, t: Tensor) -> None:
+    k = rt.programs.kernel("unary", "glu", UNARY_OPTIONS)
+    op, swapped = t.op_params[0], t.op_params[1]
+    src1 = t.src[1] if len(t.src) > 1 and t.src[1] is not None else None
+    # NOTE: without src1 the kernel still needs valid src1 arguments; it never reads them
+    args = tensor_args(t.src[0], rt) + tensor_args(src1 if src1 is not None else t.src[0], rt)
+    launch_elements(rt, k, t.nelements, i32(GLU_CODES[op]), i32(swapped), *args,
+                    i32(src1 is not None), *tensor_args(t, rt))
+
+
 def _scale_ok(t: Tensor) -> bool:
     return t.type == GGMLType.F32 and t.src[0].type == GGMLType.F32
 
@@ -69,4 +83,5 @@ IMPLS = {
         for op in (Op.UNARY, Op.SQR, Op.SQRT, Op.LOG, Op.SIN, Op.COS, Op.CLAMP, Op.LEAKY_RELU)
     },
     Op.SCALE: OpImpl(_scale_ok, run_unary),
+    Op.GLU: OpImpl(_floats, run_glu),
 }

@@ -28,7 +28,9 @@ ENV_KERNEL = "GGSCHED_OPENCL_MUL_MAT"
 
 # tiled: (BM, BN, TK, WM, WN); the first whose work-group fits the kernel is used
 TILED_CONFIGS = [(64, 64, 16, 4, 4), (32, 32, 16, 4, 4), (16, 16, 16, 4, 4)]
-ROWS_BLOCK = (4, 4)  # rows: each work-item computes RM x RN dot products
+# rows: each work-item computes RM x RN dot products; a quantized src0 row costs scalar loads
+# to dequantize, so it is shared by more src1 rows (measured on PoCL, AVX-512)
+ROWS_BLOCK = {F32: (4, 4), F16: (4, 4), Q8_0: (1, 8), Q4_0: (1, 8)}
 ROWS_GROUP = (16, 4, 1)  # measured best on PoCL (the work-items of a group share rows in cache)
 ROW_ALIGN = {F32: 64, F16: 32, Q8_0: 2, Q4_0: 2}
 
@@ -41,13 +43,14 @@ def _ceil(a: int, b: int) -> int:
     return -(-a // b)
 
 
-def tiled_kernel(rt):
-    """The tiled kernel built with the largest tile whose work-group the device allows."""
+def tiled_kernel(rt, t: Tensor):
+    """The tiled kernel for t's types, with the largest tile the device allows."""
     for bm, bn, tk, wm, wn in TILED_CONFIGS:
         group = (bm // wm) * (bn // wn)
         if group > rt.max_work_group or 4 * tk * (bm + bn) > rt.local_mem:
             continue
-        opts = f"-DBM={bm} -DBN={bn} -DTK={tk} -DWM={wm} -DWN={wn}"
+        opts = (f"-DBM={bm} -DBN={bn} -DTK={tk} -DWM={wm} -DWN={wn} "
+                f"-DTILE_T0={int(t.src[0].type)} -DTILE_T1={int(t.src[1].type)}")
         k = rt.programs.kernel("mul_mat", "mul_mat_tiled", opts)
         if rt.work_group_limit(k) >= group:
             return k, (bm, bn, wm, wn)
@@ -55,7 +58,7 @@ def tiled_kernel(rt):
 
 
 def run_tiled(rt, t: Tensor) -> None:
-    k, (bm, bn, wm, wn) = tiled_kernel(rt)
+    k, (bm, bn, wm, wn) = tiled_kernel(rt, t)
     local = (bm // wm, bn // wn, 1)
     grid = (_ceil(t.ne[0], bm) * local[0], _ceil(t.ne[1], bn) * local[1], _batch(t))
     args = tensor_args(t.src[0], rt) + tensor_args(t.src[1], rt) + tensor_args(t, rt)
@@ -77,7 +80,7 @@ def rows_applies(t: Tensor) -> bool:
 
 
 def run_rows(rt, t: Tensor) -> None:
-    rm, rn = ROWS_BLOCK
+    rm, rn = ROWS_BLOCK[t.src[0].type]
     opts = f"-DSRC0_TYPE={int(t.src[0].type)} -DRM={rm} -DRN={rn}"
     k = rt.programs.kernel("mul_mat", "mul_mat_rows", opts)
     group = ROWS_GROUP if rt.work_group_limit(k) >= ROWS_GROUP[0] * ROWS_GROUP[1] else None

@@ -1,4 +1,4 @@
-"""Row reductions (kernels/norm.cl): NORM and RMS_NORM (F32), SUM_ROWS (F32, F16); any layout.
+"""Row reductions (kernels/norm.cl): NORM, RMS_NORM, MEAN (F32), SUM_ROWS (F32, F16); any layout.
 
 One work-group per row, of a fixed size (64, or less where the kernel allows less) so each
 kernel is specialized once by compilers that specialize on the work-group size.
@@ -40,7 +40,8 @@ def run_norm(rt, t: Tensor) -> None:
 def run_sum_rows(rt, t: Tensor) -> None:
     k = rt.programs.kernel("norm", "sum_rows")
     src = t.src[0]
-    launch_rows(rt, k, src, *tensor_args(src, rt), *tensor_args(t, rt))
+    scale = 1.0 / src.ne[0] if t.op is Op.MEAN else 1.0
+    launch_rows(rt, k, src, f32(scale), *tensor_args(src, rt), *tensor_args(t, rt))
 
 
 def _f32(t: Tensor) -> bool:
@@ -55,4 +56,5 @@ IMPLS = {
     Op.NORM: OpImpl(_f32, run_norm),
     Op.RMS_NORM: OpImpl(_f32, run_norm),
     Op.SUM_ROWS: OpImpl(_sum_rows_ok, run_sum_rows),
+    Op.MEAN: OpImpl(_f32, run_sum_rows),
 }

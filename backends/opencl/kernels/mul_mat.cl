@@ -5,7 +5,8 @@
 // Two kernels:
 // - mul_mat_tiled: the work-group's BM x BN block of dst goes through local memory in k-tiles
 //   of TK; each work-item keeps WM x WN sums in registers. Any layout and type (loads by ne/nb,
-//   quantized src0 dequantized while the tile is loaded). Meant for GPUs.
+//   quantized src0 dequantized while the tile is loaded; the operand types TILE_T0, TILE_T1
+//   are build options, so the loads have no type switch). Meant for GPUs.
 // - mul_mat_rows: no local memory; each work-item computes WM x WN dot products straight from
 //   global rows, 16 k at a time as float16 vectors (src0 of type SRC0_TYPE, a build option).
 //   Needs packed, aligned rows and K % 16 == 0 (the host checks). Meant for CPU devices, where
@@ -15,8 +16,9 @@
 // not inline them, and the loops are unrolled by pragma, not left to the compiler.
 
 #define UNROLL _Pragma("unroll")
+#define INLINE __attribute__((always_inline))  // the hot loop's helpers, even when large
 
-float load_src(TENSOR(t), int k, int row, int i2, int i3) {
+INLINE float load_src(TENSOR(t), int k, int row, int i2, int i3) {
     if (t_type == TYPE_Q8_0 || t_type == TYPE_Q4_0) {
         return load_q(ROW(t, row, i2, i3), t_type, k);
     }
@@ -45,16 +47,18 @@ void mul_mat_tiled(TENSOR(src0), TENSOR(src1), TENSOR(dst)) {
     for (int k0 = 0; k0 < K; k0 += TK) {
         for (int idx = lid; idx < BM * TK; idx += LM * LN) {
             const int m = idx / TK, k = idx % TK;
-            const bool in = m0 + m < M && k0 + k < K;
-            As[k * BM + m] = in ? load_src(TARGS(src0), k0 + k, m0 + m, i02, i03) : 0.0f;
+            const bool inside = m0 + m < M && k0 + k < K;
+            As[k * BM + m] = inside ? load_src(src0, src0_offs, src0_ne, src0_nb, TILE_T0, k0 + k,
+                                               m0 + m, i02, i03) : 0.0f;
         }
         for (int idx = lid; idx < BN * TK; idx += LM * LN) {
             const int n = idx / TK, k = idx % TK;
-            const bool in = n0 + n < N && k0 + k < K;
-            Bs[k * BN + n] = in ? load_src(TARGS(src1), k0 + k, n0 + n, i12, i13) : 0.0f;
+            const bool inside = n0 + n < N && k0 + k < K;
+            Bs[k * BN + n] = inside ? load_src(src1, src1_offs, src1_ne, src1_nb, TILE_T1, k0 + k,
+                                               n0 + n, i12, i13) : 0.0f;
         }
         barrier(CLK_LOCAL_MEM_FENCE);
-        for (int k = 0; k < TK; k++) {
+        UNROLL for (int k = 0; k < TK; k++) {
             float a[WM], b[WN];
             UNROLL for (int i = 0; i < WM; i++) {
                 a[i] = As[k * BM + lm + i * LM];
@@ -83,7 +87,7 @@ void mul_mat_tiled(TENSOR(src0), TENSOR(src1), TENSOR(dst)) {
 
 #ifdef SRC0_TYPE
 // f16 bits to float without library calls or float denormals (subnormals scaled as integers)
-float16 half_bits16(uint16 h) {
+INLINE float16 half_bits16(uint16 h) {
     const uint16 em = h & 0x7fffu;
     const float16 sub = convert_float16(em) * 0x1.0p-24f;
     const float16 nrm = as_float16((em << 13) + 0x38000000u);
@@ -92,35 +96,35 @@ float16 half_bits16(uint16 h) {
     return as_float16(as_uint16(f) | ((h & 0x8000u) << 16));
 }
 
-float half_bits(uint h) {
+INLINE float half_bits(uint h) {
     return half_bits16((uint16)(h)).s0;
 }
 
-#define Q16(q, f) (float16)(f(q[0]), f(q[1]), f(q[2]), f(q[3]), f(q[4]), f(q[5]), f(q[6]), \
-    f(q[7]), f(q[8]), f(q[9]), f(q[10]), f(q[11]), f(q[12]), f(q[13]), f(q[14]), f(q[15]))
-#define AS_FLOAT(x) ((float)(x))
+// 16 bytes from a 2-byte aligned address, as eight ushort loads (blocks are 34 or 18 bytes,
+// so their quants are never 16-byte aligned, and vload16 is a library call)
+INLINE uchar16 load_bytes16(const global char *p) {
+    const global ushort *u = (const global ushort *)p;
+    return as_uchar16((ushort8)(u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7]));
+}
 
 // 16 values of a src0 row from k (k % 16 == 0)
-float16 load_row16(const global char *row, int k) {
+INLINE float16 load_row16(const global char *row, int k) {
 #if SRC0_TYPE == TYPE_F32
     return *(const global float16 *)(row + 4 * k);
 #elif SRC0_TYPE == TYPE_F16
     return half_bits16(convert_uint16(*(const global ushort16 *)(row + 2 * k)));
 #elif SRC0_TYPE == TYPE_Q8_0
     const global char *blk = row + (k / QK) * (2 + QK);
-    const global char *q = blk + 2 + k % QK;
-    return Q16(q, AS_FLOAT) * half_bits(*(const global ushort *)blk);
+    const char16 q = as_char16(load_bytes16(blk + 2 + k % QK));
+    return convert_float16(q) * half_bits(*(const global ushort *)blk);
 #else
     const global char *blk = row + (k / QK) * (2 + QK / 2);
-    const global uchar *q = (const global uchar *)blk + 2;
-    const int shift = k % QK ? 4 : 0;
-#define NIB(x) ((float)(((x) >> shift) & 0x0F) - 8.0f)
-    return Q16(q, NIB) * half_bits(*(const global ushort *)blk);
-#undef NIB
+    const uchar16 q = load_bytes16(blk + 2) >> (uchar)(k % QK ? 4 : 0);
+    return (convert_float16(q & (uchar)0x0F) - 8.0f) * half_bits(*(const global ushort *)blk);
 #endif
 }
 
-float hsum16(float16 v) {
+INLINE float hsum16(float16 v) {
     const float8 s8 = v.lo + v.hi;
     const float4 s4 = s8.lo + s8.hi;
     const float2 s2 = s4.lo + s4.hi;

@@ -1,4 +1,4 @@
-// Row reductions: NORM, RMS_NORM and SUM_ROWS. One work-group per row (global = (L, ne1,
+// Row reductions: NORM, RMS_NORM, SUM_ROWS and MEAN (sum_rows with scale 1/ne0). One work-group per row (global = (L, ne1,
 // ne2*ne3), local = (L, 1, 1) with L a power of two); the work-items stride through the row and
 // reduce through local memory (scratch: L floats).
 
@@ -39,7 +39,7 @@ kernel void rms_norm(float eps, TENSOR(src0), TENSOR(dst), local float *scratch)
     }
 }
 
-kernel void sum_rows(TENSOR(src0), TENSOR(dst), local float *scratch) {
+kernel void sum_rows(float scale, TENSOR(src0), TENSOR(dst), local float *scratch) {
     const int lid = get_local_id(0), n = get_local_size(0), ne0 = src0_ne.s0;
     const int i1 = get_global_id(1);
     SPLIT23(get_global_id(2), src0_ne.s2, i2, i3);
@@ -49,6 +49,6 @@ kernel void sum_rows(TENSOR(src0), TENSOR(dst), local float *scratch) {
     }
     s = group_sum(scratch, s);
     if (lid == 0) {
-        store_f(AT(dst, 0, i1, i2, i3), dst_type, s);
+        store_f(AT(dst, 0, i1, i2, i3), dst_type, s * scale);
     }
 }

@@ -41,3 +41,22 @@ kernel void unary(int op, float p0, float p1, TENSOR(src0), TENSOR(dst)) {
     const float x = load_f(AT(src0, i0, i1, i2, i3), src0_type);
     store_f(AT(dst, i0, i1, i2, i3), dst_type, unary_apply(op, x, p0, p1));
 }
+
+// GLU: dst = act(x) * g with act = relu (REGLU), gelu (GEGLU) or silu (SWIGLU). Fused (no
+// src1): x and g are the two halves of each src0 row (exchanged when swapped); split: x from
+// src0, g from src1. One work-item per dst element.
+kernel void glu(int op, int swapped, TENSOR(src0), TENSOR(src1), int has_src1, TENSOR(dst)) {
+    ELEMENT(k, dst_ne, i0, i1, i2, i3);
+    float x, g;
+    if (has_src1) {
+        x = load_f(AT(src0, i0, i1, i2, i3), src0_type);
+        g = load_f(AT(src1, i0, i1, i2, i3), src1_type);
+    } else {
+        const int n = dst_ne.s0;
+        x = load_f(AT(src0, i0 + (swapped ? n : 0), i1, i2, i3), src0_type);
+        g = load_f(AT(src0, i0 + (swapped ? 0 : n), i1, i2, i3), src0_type);
+    }
+    const float a = op == G_REGLU ? fmax(x, 0.0f) : op == G_GEGLU ? gelu_tanh(x)
+                                                                  : x / (1.0f + exp(-x));
+    store_f(AT(dst, i0, i1, i2, i3), dst_type, a * g);
+}
