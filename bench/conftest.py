@@ -24,3 +24,12 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("perf_case", cases, ids=[c.id for c in cases])
     if "target_name" in metafunc.fixturenames:
         metafunc.parametrize("target_name", names, scope="session")
+    if "model_case" in metafunc.fixturenames:
+        from ggsched.bench.model_perf import model_cases
+
+        models = model_cases(config.getoption("--bench-size"))
+        metafunc.parametrize("model_case", models, ids=[m.name for m in models])
+    if "config_name" in metafunc.fixturenames:
+        from ggsched.bench.model_perf import configs
+
+        metafunc.parametrize("config_name", list(configs(tuple(names))), scope="session")

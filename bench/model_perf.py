@@ -14,6 +14,7 @@ reads.
 
 from __future__ import annotations
 
+import functools
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -104,6 +105,14 @@ def configs_for(targets: list[Target]) -> list[Config | Target]:
         restricted = Restricted(b, refuse=FALLBACK_OPS, name=f"{b.name}*")
         out.append(Config(f"{t.name}*,cpu", [restricted, host], b))
     return out
+
+
+@functools.cache
+def configs(names: tuple[str, ...]) -> dict[str, Config | Target]:
+    """The configs of the targets called ``names``, by config name (built once per process)."""
+    from .targets import resolve
+
+    return {c.name: c for c in configs_for([resolve(n) for n in names])}
 
 
 # -- runners -------------------------------------------------------------------------------
