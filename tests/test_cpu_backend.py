@@ -31,7 +31,7 @@ from ggsched.types import GGMLType
 F32, F16, Q8_0, Q4_0, I32, I64 = (
     GGMLType.F32, GGMLType.F16, GGMLType.Q8_0, GGMLType.Q4_0, GGMLType.I32, GGMLType.I64
 )
-TYPES = (F32, F16, Q8_0, Q4_0, I32, I64)
+TYPES = tuple(GGMLType)  # every type: a combination the builders refuse is simply no case
 FLOATS = (F32, F16)
 QUANTS = (Q8_0, Q4_0)
 NMSE_MAX = 1e-7
