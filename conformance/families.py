@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from . import buffers, copies
+from . import allocation, buffers, copies, pipeline, scheduling
 from .cases import op_cases, quick_op_cases
 from .checks import run_check
 from .result import CaseResult
@@ -38,6 +38,12 @@ def _families() -> dict[str, Family]:
                "alignment, alloc sizes, set/get/memset/clear, copies between buffers, chunks"),
         Family("copies", lambda: tuple(copies.cases()), copies.quick, run_check,
                "every type and layout, backend <-> CPU and backend <-> backend, bit-exact"),
+        Family("scheduling", lambda: tuple(scheduling.cases()), scheduling.quick, run_check,
+               "model and random graphs over the backend, restricted copies of it and the CPU"),
+        Family("allocation", lambda: tuple(allocation.cases()), allocation.quick, run_check,
+               "reserve sizes, no overlap of live tensors, in-place reuse that clobbers nothing"),
+        Family("pipeline", lambda: tuple(pipeline.cases()), pipeline.quick, run_check,
+               "back-to-back evaluations in parallel mode"),
     ]
     return {f.name: f for f in found}
 

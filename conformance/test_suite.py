@@ -30,3 +30,18 @@ def test_buffers(ggsched_suite, ggsched_backend_name, ggsched_case, ggsched_reco
 @pytest.mark.ggsched_family("copies")
 def test_copies(ggsched_suite, ggsched_backend_name, ggsched_case, ggsched_record):
     _enforce(ggsched_suite, "copies", ggsched_backend_name, ggsched_case, ggsched_record)
+
+
+@pytest.mark.ggsched_family("scheduling")
+def test_scheduling(ggsched_suite, ggsched_backend_name, ggsched_case, ggsched_record):
+    _enforce(ggsched_suite, "scheduling", ggsched_backend_name, ggsched_case, ggsched_record)
+
+
+@pytest.mark.ggsched_family("allocation")
+def test_allocation(ggsched_suite, ggsched_backend_name, ggsched_case, ggsched_record):
+    _enforce(ggsched_suite, "allocation", ggsched_backend_name, ggsched_case, ggsched_record)
+
+
+@pytest.mark.ggsched_family("pipeline")
+def test_pipeline(ggsched_suite, ggsched_backend_name, ggsched_case, ggsched_record):
+    _enforce(ggsched_suite, "pipeline", ggsched_backend_name, ggsched_case, ggsched_record)

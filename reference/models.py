@@ -48,6 +48,11 @@ def _feed(t: Tensor, rng: np.random.Generator, hp: dict) -> np.ndarray:
         return rng.integers(0, hp["n_vocab"], size=t.shape, dtype=np.int32)
     if t.name == "position":
         return np.arange(t.nelements, dtype=np.int32).reshape(t.shape)
+    if t.name == "kq_mask":  # causal: token i sees tokens 0..i
+        n_kv, n = t.ne[0], t.ne[1]
+        return np.where(np.arange(n_kv)[None, :] <= np.arange(n)[:, None], 0.0, -np.inf)
+    if t.name == "inp":  # the block's input activations
+        return rng.standard_normal(t.shape)
     if t.name.endswith("_g"):  # norm gains near 1
         return 1.0 + 0.1 * rng.standard_normal(t.shape)
     # small weights and biases keep activations, and so softmax, in a sane range
@@ -153,4 +158,81 @@ def _check_gpt2(n_embd: int, n_head: int, wtype: GGMLType) -> None:
         raise ShapeError(f"gpt2: {wtype} weights need n_embd a multiple of 32, got {n_embd}")
 
 
-__all__ = ["Model", "gpt2"]
+def _heads(x: Tensor, hd: int, n_head: int, n: int) -> Tensor:
+    """[hd*n_head, N] -> [hd, N, n_head] (a permuted view)."""
+    return ops.permute(ops.reshape_3d(x, hd, n_head, n), 0, 2, 1, 3)
+
+
+def _mha(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None, hd: int) -> Tensor:
+    """softmax(K·Q / sqrt(hd) + mask) weighted V; K and V may have fewer heads (GQA: MUL_MAT
+    broadcasts them over Q's heads). q, k, v: [hd, N, heads]; returns [hd, heads, N]."""
+    kq = ops.soft_max_ext(ops.mul_mat(k, q), mask, 1.0 / math.sqrt(hd))
+    v_t = ops.cont(ops.permute(v, 1, 0, 2, 3))  # [N, hd, heads_kv]
+    return ops.permute(ops.mul_mat(v_t, kq), 0, 2, 1, 3)
+
+
+def llama_block(
+    n_embd: int = 128,
+    n_head: int = 4,
+    n_head_kv: int = 2,
+    n_ff: int = 256,
+    n_tokens: int = 16,
+    wtype: GGMLType | str = F32,
+    eps: float = 1e-6,
+) -> Model:
+    """One LLaMA-style decoder block: RMS_NORM, Q/K/V projections with ROPE on Q and K,
+    grouped-query causal attention (a KQ mask input, SOFT_MAX with scale), the output
+    projection and residual ADD, then RMS_NORM and a SWIGLU feed-forward with a residual."""
+    wtype = GGMLType.parse(wtype)
+    hd, n = n_embd // n_head, n_tokens
+    w = _Weights(wtype)
+    x = inp = new_tensor(F32, (n_embd, n), "inp").set_input()
+    pos = new_tensor(I32, (n,), "position").set_input()
+    mask = new_tensor(F32, (n, n), "kq_mask").set_input()
+    cur = ops.mul(ops.rms_norm(x, eps), w.new("attn_norm_g", (n_embd,)))
+    q = ops.rope_ext(ops.reshape_3d(ops.mul_mat(w.matrix("wq", n_embd, n_embd), cur), hd,
+                                    n_head, n), pos, None, hd, n_ctx_orig=n)
+    kv_dim = hd * n_head_kv
+    k = ops.rope_ext(ops.reshape_3d(ops.mul_mat(w.matrix("wk", n_embd, kv_dim), cur), hd,
+                                    n_head_kv, n), pos, None, hd, n_ctx_orig=n)
+    v = _heads(ops.mul_mat(w.matrix("wv", n_embd, kv_dim), cur), hd, n_head_kv, n)
+    q, k = ops.permute(q, 0, 2, 1, 3), ops.permute(k, 0, 2, 1, 3)
+    att = ops.cont_4d(_mha(q, k, v, mask, hd), n_embd, n)
+    x = ops.add(ops.mul_mat(w.matrix("wo", n_embd, n_embd), att), x)
+    cur = ops.mul(ops.rms_norm(x, eps), w.new("ffn_norm_g", (n_embd,)))
+    gate = ops.mul_mat(w.matrix("w_gate", n_embd, n_ff), cur)
+    up = ops.mul_mat(w.matrix("w_up", n_embd, n_ff), cur)
+    out = ops.add(ops.mul_mat(w.matrix("w_down", n_ff, n_embd), ops.swiglu_split(gate, up)), x)
+    out.set_name("out").set_output()
+    hp = dict(n_embd=n_embd, n_head=n_head, n_head_kv=n_head_kv, n_ff=n_ff, n_tokens=n,
+              wtype=str(wtype))
+    return Model("llama_block", build_graph(out), out, w.all, [inp, pos, mask], hp)
+
+
+def bert_block(
+    n_embd: int = 128,
+    n_head: int = 4,
+    n_ff: int = 512,
+    n_tokens: int = 16,
+    wtype: GGMLType | str = F32,
+    eps: float = 1e-12,
+) -> Model:
+    """One BERT encoder block (post-norm): Q/K/V projections with biases, bidirectional
+    attention (no mask), output projection, residual ADD and NORM with gain and bias, then a
+    GELU_ERF feed-forward, residual ADD and NORM."""
+    wtype = GGMLType.parse(wtype)
+    hd, n = n_embd // n_head, n_tokens
+    w = _Weights(wtype)
+    x = inp = new_tensor(F32, (n_embd, n), "inp").set_input()
+    q, k, v = (_heads(_linear(x, w, name, n_embd, n_embd), hd, n_head, n)
+               for name in ("q", "k", "v"))
+    att = ops.cont_4d(_mha(q, k, v, None, hd), n_embd, n)
+    x = _norm(ops.add(_linear(att, w, "attn_out", n_embd, n_embd), x), w, "ln_1", n_embd, eps)
+    ff = ops.gelu_erf(_linear(x, w, "ffn_up", n_embd, n_ff))
+    out = _norm(ops.add(_linear(ff, w, "ffn_down", n_ff, n_embd), x), w, "ln_2", n_embd, eps)
+    out.set_name("out").set_output()
+    hp = dict(n_embd=n_embd, n_head=n_head, n_ff=n_ff, n_tokens=n, wtype=str(wtype))
+    return Model("bert_block", build_graph(out), out, w.all, [inp], hp)
+
+
+__all__ = ["Model", "bert_block", "gpt2", "llama_block"]

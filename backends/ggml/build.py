@@ -130,7 +130,7 @@ class GgmlGraph:
         return self.lib.fn(name)(self.ctx, *args)
 
     def _expand(self) -> None:
-        """ggml_build_forward_expand on each of our nodes in order. ggml's DFS then adds
+        """ggml_build_forward_expand on our leafs, then each node in order. ggml's DFS adds
         exactly that node each time iff our order is one its post-order allows (every
         source before its reader); check() compares the orders. A split's nodes are added
         one by one instead (ggml_graph_add_node), without pulling in their sources."""
@@ -142,7 +142,8 @@ class GgmlGraph:
                 self.lib.fn("ggml_graph_add_node")(self.gf, p)
             return
         expand = self.lib.fn("ggml_build_forward_expand")
-        for t in self.graph.nodes:
+        # NOTE: leafs first, in our order: gallocr places leafs in the graph's leaf order
+        for t in (*self.graph.leafs, *self.graph.nodes):
             expand(self.gf, self.ptr(t))
 
     # -- queries -----------------------------------------------------------------------------

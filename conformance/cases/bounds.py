@@ -131,3 +131,32 @@ def quantized_store(dst: GGMLType, amax: float = 1.0) -> Bound:
         reason=f"quantizing to {dst}: one value per block may land one quantization step "
         f"({step:.3g}) away",
     )
+
+
+def node_bound(node) -> Bound:
+    """The bound of one node of a larger graph, by its op and types (as its op case has)."""
+    from ggsched.op import GluOp, Op, UnaryOp
+
+    types = tuple(dict.fromkeys([node.type, *(s.type for s in node.sources)]))
+    if node.op is Op.MUL_MAT or node.op is Op.OUT_PROD:
+        return matmul(node.src[0].type, node.src[1].type)
+    if node.op is Op.SOFT_MAX:
+        return SOFT_MAX
+    if node.op is Op.UNARY and node.op_params[0] in (UnaryOp.GELU, UnaryOp.GELU_QUICK):
+        return F16_TABLE
+    if node.op is Op.GLU and node.op_params[0] is GluOp.GEGLU:
+        return F16_TABLE
+    return for_types(types)
+
+
+def graph_bound(nodes) -> Bound:
+    """A whole graph's output (or any node's, after the nodes before it): each node may add its
+    own op's error, and for well-conditioned ops the NMSE budgets add along the graph. Capped
+    at ggml's whole-model bound (2e-3, test_llama/test_falcon)."""
+    from ggsched.op import VIEW_OPS, Op
+
+    nodes = [n for n in nodes if n.op not in VIEW_OPS and n.op is not Op.NONE]
+    total = sum(node_bound(n).nmse for n in nodes)
+    return Bound(min(max(total, DEFAULT_NMSE), 2e-3),
+                 reason=f"the NMSE budgets of {len(nodes)} nodes add along the graph (each "
+                 "node's own op bound), capped at ggml's whole-model 2e-3")

@@ -19,7 +19,7 @@ PAIRS = (  # (src, dst): same-type copies, float conversions, quantize, dequanti
     (F32, F32), (F16, F16), (I32, I32), (Q8_0, Q8_0), (Q4_0, Q4_0),
     (F32, F16), (F16, F32), (F32, Q8_0), (F32, Q4_0), (F16, Q8_0), (Q8_0, F32), (Q4_0, F32),
 )
-BLOCK_SHAPES = ((32, 2, 3, 4), (256, 4, 1, 1))
+BLOCK_SHAPES = ((32, 2, 3, 4), (256, 4, 1, 1), (96, 3, 2, 1))
 ODD_SHAPES = ((10, 10, 10, 1), (5, 7, 11, 13))
 TRANSPOSE = (1, 0, 2, 3)
 PER_0213 = (0, 2, 1, 3)

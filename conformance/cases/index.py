@@ -81,6 +81,8 @@ def cases() -> Iterator[OpCase]:
             yield GetRows(t, n, 5, 3, b=3, v=v)
             yield GetRows(t, n, 7, 9, b=2, c=3, v=v)
         yield GetRows(t, 256, 80, 70)
+        yield GetRows(t, n, 10, 20, b=4)
+        yield GetRows(t, n, 10, 20, b=4, v=True)
         yield GetRows(t, n, 1, 1)
     for t in (F32, F16, Q8_0, Q4_0):
         for ti in (I64, I32):

@@ -98,6 +98,10 @@ def cases() -> Iterator[OpCase]:
         for n in (1, 9):
             yield MulMat(ta, F32, 16, n, 256, v=True)
             yield MulMat(ta, F32, 16, n, 64, (2, 3), v=True)
+    for ta in TYPES_A:
+        for n in (1, 4, 32):
+            for k in (256, 1024):
+                yield MulMat(ta, F32, 128, n, k)
     yield from _odd_sizes()
     yield from _permuted()
     yield from _out_prod()

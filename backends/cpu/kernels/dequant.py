@@ -32,8 +32,8 @@ def dequantize_q4_0(raw: np.ndarray, out: np.ndarray) -> None:
     for half in (0, 1):
         if half:
             np.right_shift(qs, 4, out=nib)
-        np.subtract(nib, 8, out=o[..., half, :], dtype=F32)
-        o[..., half, :] *= d
+        nib -= 8  # NOTE: wraps in uint8; seen as int8 it is nibble − 8 (−8..7)
+        np.multiply(nib.view(np.int8), d, out=o[..., half, :], dtype=F32)
 
 
 DEQUANTIZE = {GGMLType.Q8_0: dequantize_q8_0, GGMLType.Q4_0: dequantize_q4_0}
