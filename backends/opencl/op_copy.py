@@ -2,7 +2,8 @@
 
 - CPY, CONT, DUP: F32 and F16 in any combination, Q8_0/Q4_0 (packed rows) to F32 or F16,
   and I32 to I32; the destination may have any ne with the same number of elements;
-- REPEAT and CONCAT: F32, F16, I32 (the bytes of each element copied exactly).
+- REPEAT and CONCAT: F32, F16, I32 (the bytes of each element copied exactly);
+- PAD (F32) and SET_ROWS (F32 rows into F32/F16 rows, I32 or I64 indices).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from ggsched.tensor import Tensor
 from ggsched.types import GGMLType
 
 from .args import i32, launch_elements, tensor_args
+from .discovery import import_pyopencl
 from .impl import OpImpl
 
 FLOATS = (GGMLType.F32, GGMLType.F16)
@@ -36,6 +38,20 @@ def run_concat(rt, t: Tensor) -> None:
     launch_elements(rt, k, t.nelements, i32(t.op_params[0]), *args)
 
 
+def run_pad(rt, t: Tensor) -> None:
+    cl = import_pyopencl()
+    k = rt.programs.kernel("cpy", "pad")
+    lp = cl.cltypes.make_int4(*t.op_params[0:8:2])
+    launch_elements(rt, k, t.nelements, lp, *tensor_args(t.src[0], rt), *tensor_args(t, rt))
+
+
+def run_set_rows(rt, t: Tensor) -> None:
+    k = rt.programs.kernel("cpy", "set_rows")
+    src, rows = t.src[0], t.src[1]
+    args = tensor_args(src, rt) + tensor_args(rows, rt) + tensor_args(t, rt)
+    launch_elements(rt, k, src.nelements, *args)
+
+
 def _cpy_ok(t: Tensor) -> bool:
     src = t.src[0]
     if src.type in QUANTS:
@@ -49,8 +65,20 @@ def _same_plain_type(t: Tensor) -> bool:
     return t.type in PLAIN and all(s.type == t.type for s in t.sources)
 
 
+def _pad_ok(t: Tensor) -> bool:
+    return t.type == t.src[0].type == GGMLType.F32
+
+
+def _set_rows_ok(t: Tensor) -> bool:
+    src, rows = t.src[0], t.src[1]
+    ok_rows = rows.type in (GGMLType.I32, GGMLType.I64)
+    return t.type in FLOATS and src.type == GGMLType.F32 and ok_rows
+
+
 IMPLS = {
     **{op: OpImpl(_cpy_ok, run_cpy) for op in (Op.CPY, Op.CONT, Op.DUP)},
     Op.REPEAT: OpImpl(_same_plain_type, run_repeat),
     Op.CONCAT: OpImpl(_same_plain_type, run_concat),
+    Op.PAD: OpImpl(_pad_ok, run_pad),
+    Op.SET_ROWS: OpImpl(_set_rows_ok, run_set_rows),
 }

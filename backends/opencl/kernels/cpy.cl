@@ -51,3 +51,21 @@ kernel void concat(int dim, TENSOR(src0), TENSOR(src1), TENSOR(dst)) {
     }
     copy_element(AT(dst, i0, i1, i2, i3), from, src0_type);
 }
+
+// pad: dst[i] = src0[i - lp] inside src0, else 0 (lp: the padding before each dim)
+kernel void pad(int4 lp, TENSOR(src0), TENSOR(dst)) {
+    ELEMENT(k, dst_ne, i0, i1, i2, i3);
+    const int4 s = (int4)(i0, i1, i2, i3) - lp;
+    const bool inside = all(s >= (int4)(0)) && all(s < src0_ne);
+    const float v = inside ? load_f(AT(src0, s.s0, s.s1, s.s2, s.s3), src0_type) : 0.0f;
+    store_f(AT(dst, i0, i1, i2, i3), dst_type, v);
+}
+
+// set_rows: row i of src0 (plane i2, i3) goes to row rows[i, i2 % rows.ne1, i3 % rows.ne2] of
+// dst (i32 or i64 indices), converted to dst's type. One work-item per src0 element.
+kernel void set_rows(TENSOR(src0), TENSOR(rows), TENSOR(dst)) {
+    ELEMENT(k, src0_ne, i0, i1, i2, i3);
+    const global char *r = AT(rows, i1, i2 % rows_ne.s1, i3 % rows_ne.s2, 0);
+    const long row = rows_type == TYPE_I32 ? *(const global int *)r : *(const global long *)r;
+    store_f(AT(dst, i0, row, i2, i3), dst_type, load_f(AT(src0, i0, i1, i2, i3), src0_type));
+}

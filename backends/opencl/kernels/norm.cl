@@ -52,3 +52,52 @@ kernel void sum_rows(float scale, TENSOR(src0), TENSOR(dst), local float *scratc
         store_f(AT(dst, 0, i1, i2, i3), dst_type, s * scale);
     }
 }
+
+kernel void l2_norm(float eps, TENSOR(src0), TENSOR(dst), local float *scratch) {
+    const int lid = get_local_id(0), n = get_local_size(0), ne0 = src0_ne.s0;
+    const int i1 = get_global_id(1);
+    SPLIT23(get_global_id(2), src0_ne.s2, i2, i3);
+    float s = 0.0f;
+    for (int i0 = lid; i0 < ne0; i0 += n) {
+        const float x = load_f(AT(src0, i0, i1, i2, i3), src0_type);
+        s += x * x;
+    }
+    const float scale = 1.0f / fmax(sqrt(group_sum(scratch, s)), eps);
+    for (int i0 = lid; i0 < ne0; i0 += n) {
+        const float x = load_f(AT(src0, i0, i1, i2, i3), src0_type);
+        store_f(AT(dst, i0, i1, i2, i3), dst_type, x * scale);
+    }
+}
+
+// SUM: one work-group (global = local = (L, 1, 1)) strides through every element
+kernel void sum_all(TENSOR(src0), TENSOR(dst), local float *scratch) {
+    const int lid = get_local_id(0), n = get_local_size(0);
+    const int4 ne = src0_ne;
+    const long total = (long)ne.s0 * ne.s1 * ne.s2 * ne.s3;
+    float s = 0.0f;
+    for (long k = lid; k < total; k += n) {
+        const int i0 = (int)(k % ne.s0), i1 = (int)(k / ne.s0 % ne.s1);
+        const int i2 = (int)(k / ((long)ne.s0 * ne.s1) % ne.s2);
+        const int i3 = (int)(k / ((long)ne.s0 * ne.s1 * ne.s2));
+        s += load_f(AT(src0, i0, i1, i2, i3), src0_type);
+    }
+    s = group_sum(scratch, s);
+    if (lid == 0) {
+        store_f(dst + dst_offs, dst_type, s);
+    }
+}
+
+// ARGMAX: one work-item per row; among equal maxima the last index wins (as ggml's loop)
+kernel void argmax(TENSOR(src0), TENSOR(dst)) {
+    ELEMENT(k, dst_ne, i1, j1, j2, j3);  // dst: one i32 per row of src0
+    float best = -INFINITY;
+    int at = 0;
+    for (int i0 = 0; i0 < src0_ne.s0; i0++) {
+        const float x = load_f(AT(src0, i0, i1, 0, 0), src0_type);
+        if (x >= best) {
+            best = x;
+            at = i0;
+        }
+    }
+    *(global int *)AT(dst, i1, 0, 0, 0) = at;
+}
