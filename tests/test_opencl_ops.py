@@ -182,7 +182,11 @@ for t in TYPES:
         case(n + "[noncontig]", lambda L, t=t, fn=fn: fn(transposed(L, t, NE), 1e-5))
         case(n + "[inplace]", lambda L, t=t, fn=fn: fn(L(t, NE), 1e-5, inplace=True))
         case(n + "[alias]", lambda L, t=t, fn=fn: fn(L(t, NE), 1e-5), alias=True)
-    case(f"GROUP_NORM({t})", lambda L, t=t: ops.group_norm(L(t, (13, 7, 6, 2)), 3, 1e-6))
+    for groups in (3, 4):
+        case(f"GROUP_NORM({t},groups={groups})", lambda L, t=t, g=groups: ops.group_norm(
+            L(t, (13, 7, 6, 2), -2, 3), g, 1e-6))
+    case(f"GROUP_NORM({t})[inplace]", lambda L, t=t: ops.group_norm(
+        L(t, (11, 5, 4, 1)), 2, 1e-6, inplace=True))
     case(f"ARGMAX({t})", lambda L, t=t: ops.argmax(L(t, (13, 11))))
     case(f"ARGMAX({t})[ties]", lambda L, t=t: ops.argmax(ties(L, t, (13, 11))))
     case(f"ARGMAX({t})[noncontig]", lambda L, t=t: ops.argmax(transposed(L, t, (13, 11))))
@@ -293,8 +297,11 @@ for (ta, tb), kernel in itertools.product(itertools.product(TYPES, TYPES), ("til
 for ta in TYPES:
     case(f"MUL_MAT({ta},f32)[odd_k]", lambda L, ta=ta: ops.mul_mat(
         L(ta, (K_ODD[ta], 9)), L(F32, (K_ODD[ta], 4))), env={"GGSCHED_OPENCL_MUL_MAT": "rows"})
-    case(f"OUT_PROD({ta},f32)", lambda L, ta=ta: ops.out_prod(L(ta, (k_for(ta), 7)),
-                                                             L(F32, (13, 7))))
+    for tb in TYPES:
+        case(f"OUT_PROD({ta},{tb})", lambda L, ta=ta, tb=tb: ops.out_prod(
+            L(ta, (k_for(ta), 7)), L(tb, (13, 7))))
+        case(f"OUT_PROD({ta},{tb})[bcast]", lambda L, ta=ta, tb=tb: ops.out_prod(
+            L(ta, (k_for(ta), 7, 2, 1)), L(tb, (11, 7, 4, 3))))
 
 
 # -- the tests ------------------------------------------------------------------------------------
@@ -338,8 +345,10 @@ def test_claims_cover_the_issue(cl_device) -> None:  # noqa: F811 - fixture
               "NORM", "RMS_NORM", "SOFT_MAX", "DIAG_MASK_INF", "ROPE", "GET_ROWS", "CPY",
               "CONT", "DUP", "SUM_ROWS", "MUL_MAT", *(str(u) for u in UnaryOp)}
     assert wanted <= claimed, f"not claimed: {sorted(wanted - claimed)}"
-    refused = {c.out.op_desc for c in CASES} - claimed
-    assert {"GROUP_NORM", "OUT_PROD"} <= refused
-    also = {"ADD1", "MEAN", "SUM", "L2_NORM", "ARGMAX", "REPEAT", "CONCAT", "PAD", "SET_ROWS"}
+    int_float = [c for c in CASES if c.out.op is Op.CPY and (c.out.src[0].type == I32) != (
+        c.out.type == I32)]
+    assert int_float and not any(cl_device.supports_op(c.out) for c in int_float)
+    also = {"ADD1", "MEAN", "SUM", "L2_NORM", "ARGMAX", "REPEAT", "CONCAT", "PAD", "SET_ROWS",
+            "GROUP_NORM", "OUT_PROD"}
     assert also | {str(g) for g in GluOp} <= claimed
     assert Op.MUL_MAT.value in claimed
