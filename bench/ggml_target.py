@@ -21,7 +21,7 @@ class GgmlCpuTarget(Target):
 
     NOTE: ggml's CPU threads meet at a spinning barrier after every node; on a machine whose
     cores are busy with other work, a thread that loses its core stalls the graph for a
-    scheduler time slice per node. ``--ggml-threads 1`` measures ggml without that effect.
+    scheduler time slice per node. ``--threads 1`` measures ggml without that effect.
     """
 
     name = GGML_CPU

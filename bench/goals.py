@@ -74,13 +74,17 @@ def sched_goals(sched: dict[str, Any] | None) -> list[dict]:
     if not sched or not sched.get("rows"):
         return []
     last = max(sched["rows"], key=lambda r: r["n_nodes"])
-    k = sched.get("growth_exponent")
-    return [
-        _goal(f"scheduler µs/node at {last['n_nodes']:,} nodes", last["us_per_node"], "<= 10",
-              _met(last["us_per_node"], 10, le=True), "assign+split+reserve time / nodes"),
-        _goal("scheduler growth exponent (time ∝ n^k)", k, "0.9 <= k <= 1.15 (linear)",
-              None if k is None else 0.9 <= k <= 1.15, "least-squares slope of log t on log n"),
-    ]
+    out = []
+    for suffix, what in (("", ""), ("_gc_paused", ", GC paused")):
+        us, k = last[f"us_per_node{suffix}"], sched.get(f"growth_exponent{suffix}")
+        out += [
+            _goal(f"scheduler µs/node at {last['n_nodes']:,} nodes{what}", us, "<= 10",
+                  _met(us, 10, le=True), "assign+split+reserve time / nodes"),
+            _goal(f"scheduler growth exponent (time ∝ n^k){what}", k,
+                  "0.9 <= k <= 1.15 (linear)", None if k is None else 0.9 <= k <= 1.15,
+                  "least-squares slope of log t on log n"),
+        ]
+    return out
 
 
 def _met(value: float | None, goal: float, le: bool) -> bool | None:

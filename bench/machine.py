@@ -8,6 +8,7 @@ report records the variables and the kernel OpenBLAS actually picked (threadpool
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import re
@@ -26,6 +27,21 @@ def blas_info() -> list[dict[str, Any]]:
     except ImportError:
         return []
     return [dict(i) for i in threadpool_info() if i.get("user_api") == "blas"]
+
+
+def blas_threads(n: int | None):
+    """A context that limits numpy's BLAS to ``n`` threads (threadpoolctl); a no-op for None.
+
+    NOTE: a threaded BLAS meets at a barrier in every call; when another process holds a core,
+    a small GEMM can wait a whole scheduler time slice for its second thread.
+    """
+    if n is None:
+        return contextlib.nullcontext()
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        raise SystemExit("ggsched bench: --threads needs threadpoolctl (the bench extra)") from None
+    return threadpool_limits(limits=n, user_api="blas")
 
 
 def numpy_blas_config() -> dict[str, Any]:

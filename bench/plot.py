@@ -71,8 +71,11 @@ def _grouped_bars(ax, results: list[Result], scale: float, ylabel: str, title: s
 def _sched_panel(ax, sched: dict[str, Any]) -> None:
     rows = sched.get("rows", [])
     xs = [r["n_nodes"] for r in rows]
-    ys = [r["us_per_node"] for r in rows]
-    ax.plot(xs, ys, "o-")
+    ax.plot(xs, [r["us_per_node"] for r in rows], "o-", label="as a program sees it")
+    if all("us_per_node_gc_paused" in r for r in rows):
+        ax.plot(xs, [r["us_per_node_gc_paused"] for r in rows], "s--",
+                label="Python's cyclic GC paused")
+        ax.legend(fontsize=8)
     ax.set_xscale("log")
     ax.set_ylim(bottom=0)
     ax.set_xlabel("nodes")

@@ -60,17 +60,18 @@ class Session:
     extra_sections: dict[str, Any] = dataclasses.field(default_factory=dict)
     goals: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     load_start: list[float] | None = None
+    threads: int | None = None  # --threads: BLAS and ggml-cpu threads (None: their default)
 
     @classmethod
     def from_args(cls, backends: list[str], size: str, sections: list[str],
                   budget_s: float | None = None, ops_pattern: str | None = None,
-                  blas: bool = True, ggml_threads: int | None = None) -> Session:
+                  blas: bool = True, threads: int | None = None) -> Session:
         names = backends or default_backend_names()
         budget = BUDGETS[size]
         if budget_s is not None:
             budget = dataclasses.replace(budget, total_s=budget_s)
-        targets = [resolve(n, ggml_threads) for n in names]
-        return cls(targets, size, sections, budget, ops_pattern, blas)
+        targets = [resolve(n, threads) for n in names]
+        return cls(targets, size, sections, budget, ops_pattern, blas, threads=threads)
 
     # -- running -------------------------------------------------------------------------
 
@@ -171,7 +172,8 @@ class Session:
         from .machine import machine_info
         from .report_json import build_report
 
-        machine = {**machine_info(), "load_average_at_start": self.load_start}
+        machine = {**machine_info(), "load_average_at_start": self.load_start,
+                   "threads_option": self.threads}
         return build_report(size=self.size, machine=machine, devices=self.devices(),
                             results=self.results, sections=self.extra_sections,
                             goals=self.goals)
@@ -199,7 +201,7 @@ def machine_line() -> str:
         line += f"; load average {load[0]:.1f}"
         if load[0] > 0.5 * n:
             line += (" — NOTE: the CPUs are busy with other work: threaded timings (BLAS, "
-                     "ggml-cpu) are unreliable; see --ggml-threads")
+                     "ggml-cpu) are unreliable; see --threads")
     return line
 
 

@@ -61,13 +61,14 @@ def test_cli_writes_json_and_plot(tmp_path, capsys):
     pytest.importorskip("matplotlib", reason="the plot needs the bench extra (matplotlib)")
     out_json, out_png = tmp_path / "b.json", tmp_path / "b.png"
     rc = main(["bench", "--quick", "--backend", "cpu", "--sections", "ops",
-               "--ops", "ADD(", "--budget", "0.02", "--json", str(out_json),
+               "--ops", "ADD(", "--budget", "0.02", "--threads", "1", "--json", str(out_json),
                "--plot", str(out_png)])
     assert rc == 0
     report = json.loads(out_json.read_text())
     rows = [c for c in report["cases"] if c["backend"] == "cpu"]
     assert rows and all(c["op"] == "ADD" and c["status"] == "ok" for c in rows)
     assert report["machine"]["cpu_count"] >= 1 and "env" in report["machine"]
+    assert report["machine"]["threads_option"] == 1
     assert out_png.read_bytes()[:4] == b"\x89PNG"
     assert "ADD(type=f32" in capsys.readouterr().out
 
