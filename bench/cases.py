@@ -1,8 +1,10 @@
 """The per-op perf cases, in three size sets: ``quick`` (seconds), ``default``, ``full``.
 
-A case is an id that reads like test-backend-ops' (``MUL_MAT(type_a=q4_0,type_b=f32,m=4096,
-n=1,k=4096)``) and a factory that builds the one-op graph's output afresh: every target gets
-its own tensors, because a tensor records the buffer it was placed in.
+Each case is an object of the conformance case table (``ggsched.conformance.cases``), as
+test-backend-ops uses one case list for correctness and perf: its id reads
+``MUL_MAT(type_a=q4_0,type_b=f32,m=4096,n=1,k=4096)``, it builds a fresh one-op graph for each
+target (a tensor records the buffer it was placed in), makes its own seeded leaf values and
+counts its FLOPs.
 
 ``full`` is ggml's perf shapes for MUL_MAT at m=k=4096 (decode n = 1, 2, 3, 4, 5, 8 and prefill
 n = 512); ``default`` keeps the decode shapes and halves the prefill matrix so a 2-core machine
@@ -12,42 +14,57 @@ compares an OpenCL device with the host's BLAS.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 
-from ggsched import Op, RopeMode, Tensor, ops
+from ggsched import F32, GGMLType, Op, RopeMode, Tensor
+from ggsched.conformance.cases.attention import Rope, SoftMax
+from ggsched.conformance.cases.base import CaseGraph, OpCase
+from ggsched.conformance.cases.copy import TRANSPOSE, Cont, Cpy
+from ggsched.conformance.cases.elementwise import Binary
+from ggsched.conformance.cases.index import GetRows
+from ggsched.conformance.cases.matmul import MulMat
+from ggsched.conformance.cases.norm import Norm
+from ggsched.conformance.cases.unary import Scale
 
-from .metrics import op_bytes, op_flops
+from .metrics import op_bytes
 
 MATMUL_TYPES = ("f32", "f16", "q8_0", "q4_0")
 
 
 @dataclass(frozen=True)
 class PerfCase:
-    """One op at one shape. ``build()`` returns a fresh output node (its graph: build_graph)."""
+    """A conformance case object (the same one the suite checks for correctness), with the
+    family and short label the report groups and plots it by."""
 
-    op: str
-    params: dict = field(hash=False)
-    build: Callable[[], Tensor] = field(hash=False, compare=False, repr=False)
+    case: OpCase
     group: str = ""  # the family: "MUL_MAT q4_0 decode", "ADD"
-    label: str = ""  # a short name for plots: "q4_0 4096x4096 n=1"
+    label: str = ""  # a short name for plots: "MUL_MAT q4_0 4096x4096 n=1"
 
     @property
     def id(self) -> str:
-        inner = ",".join(f"{k}={_fmt(v)}" for k, v in self.params.items())
-        return f"{self.op}({inner})"
+        return self.case.id
+
+    @property
+    def op(self) -> str:
+        return self.case.op
+
+    @property
+    def params(self) -> dict:
+        return {f.name: getattr(self.case, f.name) for f in dataclasses.fields(self.case)}
+
+    def instantiate(self) -> CaseGraph:
+        """A fresh graph (every target gets its own tensors) and its leaf fills."""
+        return self.case.instantiate()
+
+    def build(self) -> Tensor:
+        return self.instantiate().outputs[0]
 
     def flops(self) -> int:
-        return op_flops(self.build())
+        return self.case.op_flops()
 
     def nbytes(self) -> int:
         return op_bytes(self.build())
-
-
-def _fmt(v) -> str:
-    if isinstance(v, (list, tuple)):
-        return "[" + ",".join(str(x) for x in v) + "]"
-    return str(v)
 
 
 @dataclass(frozen=True)
@@ -77,80 +94,45 @@ SIZES: dict[str, Sizes] = {
 
 
 def mul_mat_case(type_a: str, m: int, n: int, k: int, group: str) -> PerfCase:
-    def build() -> Tensor:
-        a = ops.new_tensor_2d(type_a, k, m, name="a")
-        b = ops.new_tensor_2d("f32", k, n, name="b")
-        return ops.mul_mat(a, b)
-
-    params = {"type_a": type_a, "type_b": "f32", "m": m, "n": n, "k": k}
-    return PerfCase("MUL_MAT", params, build, group, f"MUL_MAT {type_a} {m}x{k} n={n}")
+    case = MulMat(GGMLType.parse(type_a), F32, m, n, k)
+    return PerfCase(case, group, f"MUL_MAT {type_a} {m}x{k} n={n}")
 
 
 def binary_case(op: Op, ne: tuple[int, int]) -> PerfCase:
-    fn = {Op.ADD: ops.add, Op.MUL: ops.mul}[op]
-
-    def build() -> Tensor:
-        return fn(ops.new_tensor("f32", ne, "a"), ops.new_tensor("f32", ne, "b"))
-
-    params = {"type": "f32", "ne": [*ne, 1, 1], "nr": [1, 1, 1, 1]}
-    return PerfCase(str(op), params, build, str(op), str(op))
+    return PerfCase(Binary(str(op), F32, (*ne, 1, 1)), str(op), str(op))
 
 
-def unary_case(op: str, ne: tuple[int, ...], fn: Callable[[Tensor], Tensor], **extra) -> PerfCase:
-    def build() -> Tensor:
-        return fn(ops.new_tensor("f32", ne, "a"))
+def scale_case(ne: tuple[int, int]) -> PerfCase:
+    return PerfCase(Scale(F32, (*ne, 1, 1), 0.5), "SCALE", "SCALE")
 
-    params = {"type": "f32", "ne": [*ne] + [1] * (4 - len(ne)), **extra}
-    return PerfCase(op, params, build, op, op)
+
+def norm_case(fn: str, ne: tuple[int, int], eps: float) -> PerfCase:
+    return PerfCase(Norm(fn, F32, (*ne, 1, 1), eps), fn, fn)
 
 
 def soft_max_case(n_tokens: int, n_head: int) -> PerfCase:
-    scale = 0.125
-
-    def build() -> Tensor:
-        a = ops.new_tensor("f32", (n_tokens, n_tokens, n_head), "kq")
-        mask = ops.new_tensor("f32", (n_tokens, n_tokens), "mask")
-        return ops.soft_max_ext(a, mask, scale)
-
-    params = {"type": "f32", "ne": [n_tokens, n_tokens, n_head, 1], "mask": 1, "scale": scale}
-    return PerfCase("SOFT_MAX", params, build, "SOFT_MAX", "SOFT_MAX")
+    case = SoftMax(F32, (n_tokens, n_tokens, n_head, 1), mask=F32, mask_bcast=True, scale=0.125)
+    return PerfCase(case, "SOFT_MAX", "SOFT_MAX")
 
 
 def rope_case(head_dim: int, n_head: int, n_tokens: int) -> PerfCase:
-    def build() -> Tensor:
-        a = ops.new_tensor("f32", (head_dim, n_head, n_tokens), "q")
-        pos = ops.new_tensor("i32", (n_tokens,), "pos")
-        return ops.rope(a, pos, head_dim, RopeMode.NEOX)
-
-    params = {"type": "f32", "ne": [head_dim, n_head, n_tokens, 1], "n_dims": head_dim,
-              "mode": int(RopeMode.NEOX)}
-    return PerfCase("ROPE", params, build, "ROPE", "ROPE")
+    case = Rope(F32, (head_dim, n_head, n_tokens, 1), head_dim, RopeMode.NEOX)
+    return PerfCase(case, "ROPE", "ROPE")
 
 
 def get_rows_case(type_a: str, n_embd: int, n_rows_table: int, n_rows: int) -> PerfCase:
-    def build() -> Tensor:
-        table = ops.new_tensor_2d(type_a, n_embd, n_rows_table, "table")
-        idx = ops.new_tensor_1d("i32", n_rows, "idx")
-        return ops.get_rows(table, idx)
-
-    params = {"type": type_a, "n": n_embd, "m": n_rows_table, "r": n_rows}
-    return PerfCase("GET_ROWS", params, build, "GET_ROWS", f"GET_ROWS {type_a}")
+    case = GetRows(GGMLType.parse(type_a), n_embd, n_rows_table, n_rows)
+    return PerfCase(case, "GET_ROWS", f"GET_ROWS {type_a}")
 
 
 def cpy_case(ne: tuple[int, int], type_dst: str) -> PerfCase:
-    def build() -> Tensor:
-        return ops.cpy(ops.new_tensor("f32", ne, "src"), ops.new_tensor(type_dst, ne, "dst"))
-
-    params = {"type_src": "f32", "type_dst": type_dst, "ne": [*ne, 1, 1]}
-    return PerfCase("CPY", params, build, f"CPY f32->{type_dst}", f"CPY f32->{type_dst}")
+    case = Cpy(F32, GGMLType.parse(type_dst), (*ne, 1, 1))
+    return PerfCase(case, f"CPY f32->{type_dst}", f"CPY f32->{type_dst}")
 
 
 def cont_transpose_case(ne: tuple[int, int]) -> PerfCase:
-    def build() -> Tensor:
-        return ops.cont(ops.transpose(ops.new_tensor("f32", ne, "a")))
-
-    params = {"type": "f32", "ne": [*ne, 1, 1], "src": "transposed"}
-    return PerfCase("CONT", params, build, "CONT(transpose)", "CONT(transpose)")
+    case = Cont("CONT", F32, (*ne, 1, 1), per=TRANSPOSE)
+    return PerfCase(case, "CONT(transpose)", "CONT(transpose)")
 
 
 # -- the sets ---------------------------------------------------------------------------------
@@ -172,11 +154,11 @@ def other_cases(s: Sizes) -> list[PerfCase]:
     return [
         binary_case(Op.ADD, s.rows),
         binary_case(Op.MUL, s.rows),
-        unary_case("SCALE", s.rows, lambda a: ops.scale(a, 0.5), scale=0.5),
+        scale_case(s.rows),
         soft_max_case(n_tokens, n_head),
         rope_case(s.head_dim, n_head, n_tokens),
-        unary_case("RMS_NORM", s.rows, lambda a: ops.rms_norm(a, 1e-6), eps=1e-6),
-        unary_case("NORM", s.rows, lambda a: ops.norm(a, 1e-5), eps=1e-5),
+        norm_case("RMS_NORM", s.rows, 1e-6),
+        norm_case("NORM", s.rows, 1e-5),
         get_rows_case("f32", n_embd, s.table_rows, n_rows),
         cpy_case(s.rows, "f16"),
         cont_transpose_case(s.rows),

@@ -26,6 +26,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="sampling time per case, all backends together (overrides the size's)")
     p.add_argument("--no-blas", action="store_true",
                    help="leave out the numpy-BLAS column of the f32 MUL_MAT cases")
+    p.add_argument("--ggml-threads", type=int, metavar="N",
+                   help="threads of real ggml's CPU backend (default: one per CPU)")
     p.add_argument("--json", metavar="FILE", help="write the report as JSON (schema: README)")
     p.add_argument("--plot", metavar="FILE.png", help="write a figure (matplotlib)")
 
@@ -35,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
 
     session = Session.from_args(args.backend, args.size, parse_sections(args.sections),
                                 budget_s=args.budget, ops_pattern=args.ops,
-                                blas=not args.no_blas)
+                                blas=not args.no_blas, ggml_threads=args.ggml_threads)
     session.run()
     session.print_report()
     if args.json:

@@ -67,6 +67,14 @@ def memory_bytes() -> int | None:
         return None
 
 
+def load_average() -> list[float] | None:
+    """The 1, 5 and 15 minute load averages: a busy machine makes threaded timings noisy."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None
+
+
 def steering_env() -> dict[str, str]:
     """The environment variables that change BLAS, OpenCL or ggsched behaviour."""
     return {k: v for k, v in sorted(os.environ.items()) if k.startswith(ENV_PREFIXES)}
@@ -80,6 +88,7 @@ def machine_info() -> dict[str, Any]:
         "cpu": cpu_model(),
         "cpu_count": os.cpu_count(),
         "memory_bytes": memory_bytes(),
+        "load_average": load_average(),
         "python": platform.python_version(),
         "numpy": np.__version__,
         "ggsched": __version__,

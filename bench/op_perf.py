@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Callable
 
-import numpy as np
-from ggsched import build_graph
-
 from .cases import PerfCase
-from .feeds import graph_feeds
 from .results import ERROR, OK, Result, status_of
 from .targets import NotSupported, Target
 from .timing import Budget, Runner, calibrate, sample
@@ -28,7 +23,7 @@ def run_case(case: PerfCase, targets: list[Target], budget: Budget) -> list[Resu
                      nbytes=nbytes, label=case.label)
         results[target.name] = res
         try:
-            runner = _prepare(case, target)
+            runner = prepare_case(case, target)
             warm[target.name] = calibrate(runner)
             runners[target.name] = runner
         except NotSupported as e:
@@ -40,11 +35,11 @@ def run_case(case: PerfCase, targets: list[Target], budget: Budget) -> list[Resu
     return list(results.values())
 
 
-def _prepare(case: PerfCase, target: Target) -> Runner:
-    graph = build_graph(case.build())
-    # the same values on every target: the seed depends on the case only
-    rng = np.random.default_rng(zlib.crc32(case.id.encode()))
-    return target.prepare(graph, graph_feeds(graph, rng))
+def prepare_case(case: PerfCase, target: Target, seed: int = 0) -> Runner:
+    """A fresh graph of ``case`` placed on ``target`` with seeded leaf values (the same on
+    every target: the case's own fills, seeded by the seed and the case id)."""
+    cg = case.instantiate()
+    return target.prepare(cg.graph, cg.feeds(seed, case.id))
 
 
 def run_ops(

@@ -78,10 +78,11 @@ def op_table(results: Iterable[Result], notes: Notes, title: str = "Per-op perf"
 def model_table(results: Iterable[Result], notes: Notes,
                 title: str = "End-to-end graphs") -> Table:
     t = Table(title=title, title_justify="left")
-    cols = ("graph", "backends", "ms/forward", "spread", "tokens/s", "n_splits", "n_copies",
+    cols = ("graph", "backends", "ms/forward", "spread", "tokens/s", "n_splits", "copies",
             "copied", "compute buf", "time vs ggml")
     for col in cols:
-        t.add_column(col, justify="left" if col in ("graph", "backends") else "right")
+        left = col in ("graph", "backends")
+        t.add_column(col, justify="left" if left else "right", no_wrap=left)
     last = None
     for r in results:
         if r.case != last and last is not None:
@@ -93,8 +94,18 @@ def model_table(results: Iterable[Result], notes: Notes,
         x = r.extra
         t.add_row(case, r.backend, fmt_num(r.median_us / 1e3), fmt_spread(r),
                   fmt_num(x.get("tokens_per_s"), 1), _int(x.get("n_splits")),
-                  _int(x.get("n_copies")), fmt_bytes(x.get("bytes_copied")),
+                  _int(x.get("n_split_inputs")), fmt_bytes(x.get("bytes_copied")),
                   fmt_bytes(x.get("compute_buffer_bytes")), fmt_ratio(r.time_vs_ggml))
+    return t
+
+
+def goals_table(goals: list[dict]) -> Table:
+    t = Table(title="Goals (figures of this run)", title_justify="left")
+    for col in ("figure", "value", "goal", "met"):
+        t.add_column(col, justify="left" if col == "figure" else "right")
+    for g in goals:
+        met = {True: "yes", False: "NO", None: "-"}[g["met"]]
+        t.add_row(g["name"], fmt_num(g["value"], 3), g["goal"], met)
     return t
 
 

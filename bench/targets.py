@@ -92,12 +92,12 @@ class Unavailable(Target):
         return {"name": self.name, "available": False, "reason": self.reason}
 
 
-def resolve(name: str) -> Target:
+def resolve(name: str, ggml_threads: int | None = None) -> Target:
     """The target called ``name``; an Unavailable one (with the reason) when it cannot run."""
     if name.lower() == GGML_CPU:
         from .ggml_target import ggml_target
 
-        return ggml_target()
+        return ggml_target(ggml_threads)
     if name.lower() == "blas":
         from .blas_target import BlasTarget
 

@@ -57,12 +57,16 @@ def debug_enabled() -> bool:
     return os.environ.get(DEBUG_ENV, "") not in ("", "0")
 
 
+class _StderrTrace(logging.Handler):
+    """Writes to whatever sys.stderr is at the time (it may be replaced after set-up)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        sys.stderr.write(f"ggsched.alloc: {record.getMessage()}\n")
+
+
 def _enable_stderr_trace() -> None:
-    if not any(getattr(h, "_ggsched", False) for h in log.handlers):
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("ggsched.alloc: %(message)s"))
-        handler._ggsched = True  # type: ignore[attr-defined]
-        log.addHandler(handler)
+    if not any(isinstance(h, _StderrTrace) for h in log.handlers):
+        log.addHandler(_StderrTrace())
     log.setLevel(logging.DEBUG)
 
 
@@ -317,6 +321,7 @@ class GAllocr:
             shared = next((self._tallocs[j] for j in range(i) if self.bufts[j] is buft), None)
             self._tallocs.append(shared or DynAllocr(buft.alignment, buft.max_size, buft.name))
         self._hash: dict[Tensor, _HashNode] = {}
+        self._sizes: dict[tuple[Tensor, int], int] = {}
         self._node_allocs: list[tuple[TensorAlloc, list[TensorAlloc]]] = []
         self._leaf_allocs: list[TensorAlloc] = []
         self._planned = False
@@ -408,16 +413,21 @@ class GAllocr:
 
     def _record(self, graph: Graph) -> None:
         """Remember each tensor's planned place (ggml's node_allocs and leaf_allocs)."""
+        memo: dict[Tensor, TensorAlloc] = {}  # a tensor is read by many nodes: one record
         self._node_allocs = [
-            (self._alloc_of(node), [self._alloc_of(s) for s in node.src]) for node in graph.nodes
+            (self._alloc_of(node, memo), [self._alloc_of(s, memo) for s in node.src])
+            for node in graph.nodes
         ]
-        self._leaf_allocs = [self._alloc_of(leaf) for leaf in graph.leafs]
+        self._leaf_allocs = [self._alloc_of(leaf, memo) for leaf in graph.leafs]
 
-    def _alloc_of(self, t: Tensor | None) -> TensorAlloc:
+    def _alloc_of(self, t: Tensor | None, memo: dict[Tensor, TensorAlloc]) -> TensorAlloc:
         if t is None or t.view_src is not None or t.data is not None:
             return _EXTERNAL
-        hn = self._hn(t)
-        return TensorAlloc(hn.buffer_id, hn.addr, self.bufts[hn.buffer_id].alloc_size(t))
+        talloc = memo.get(t)
+        if talloc is None:
+            hn = self._hn(t)
+            talloc = memo[t] = TensorAlloc(hn.buffer_id, hn.addr, self._size(t, hn.buffer_id))
+        return talloc
 
     def _grow_buffers(self, no_alloc: bool) -> bool:
         """Buffers only grow: reallocate one when any chunk now needs more than it has."""
@@ -448,6 +458,14 @@ class GAllocr:
 
     # -- planning (ggml_gallocr_alloc_graph_impl) ------------------------------------------------
 
+    def _size(self, t: Tensor, buffer_id: int) -> int:
+        """The buffer type's alloc size of t, computed once per plan (graphs are large)."""
+        key = (t, buffer_id)
+        size = self._sizes.get(key)
+        if size is None:
+            size = self._sizes[key] = self.bufts[buffer_id].alloc_size(t)
+        return size
+
     def _hn(self, t: Tensor) -> _HashNode:
         hn = self._hash.get(t)
         if hn is None:
@@ -455,7 +473,7 @@ class GAllocr:
         return hn
 
     def _plan(self, graph: Graph, node_ids, leaf_ids) -> None:
-        self._hash = {}
+        self._hash, self._sizes = {}, {}
         # leafs first: since ggml#731 every leaf is treated as an input
         for i, leaf in enumerate(graph.leafs):
             self._allocate_node(leaf, leaf_ids[i] if leaf_ids else 0)
@@ -511,9 +529,8 @@ class GAllocr:
         hn.allocated = True
         if node.op in INPLACE_OPS and self._reuse_parent(node, hn):
             return
-        buft = self.bufts[buffer_id]
         hn.buffer_id = buffer_id
-        hn.addr = self._tallocs[buffer_id].alloc(buft.alloc_size(node), node)
+        hn.addr = self._tallocs[buffer_id].alloc(self._size(node, buffer_id), node)
 
     def _reuse_parent(self, node: Tensor, hn: _HashNode) -> bool:
         """In-place: take the first parent whose memory node may overwrite (ggml's rules)."""
@@ -564,8 +581,8 @@ class GAllocr:
         """Give back the tail of parent's block when node needs less (alignment first)."""
         hn, p_hn = self._hn(node), self._hn(parent)
         talloc = self._tallocs[p_hn.buffer_id]
-        parent_size = self.bufts[p_hn.buffer_id].alloc_size(parent)
-        node_size = self.bufts[hn.buffer_id].alloc_size(node)
+        parent_size = self._size(parent, p_hn.buffer_id)
+        node_size = self._size(node, hn.buffer_id)
         if parent_size < node_size:  # ggml asserts: same layout must never need more
             raise AllocationError(
                 f"{node.op_desc}: in-place {node.describe()} needs {node_size} B but its parent "
@@ -585,7 +602,7 @@ class GAllocr:
             log.debug("not freeing %s: it is an output", t.name)
             return
         hn = self._hn(t)
-        size = self.bufts[hn.buffer_id].alloc_size(t)
+        size = self._size(t, hn.buffer_id)
         if log.isEnabledFor(logging.DEBUG):
             log.debug("freeing %s (%d B at chunk %d offset %d): %s", t.name, size, *hn.addr, why)
         self._tallocs[hn.buffer_id].free_bytes(hn.addr, size)
@@ -599,14 +616,15 @@ class GAllocr:
         if len(self._node_allocs) != graph.n_nodes or len(self._leaf_allocs) != graph.n_leafs:
             log.debug("alloc_graph: the graph has a different number of nodes or leafs")
             return True
+        sizes: dict[tuple[Tensor, int], int] = {}
         for node, (dst, srcs) in zip(graph.nodes, self._node_allocs):
-            if not self._still_fits(node, dst):
+            if not self._still_fits(node, dst, sizes):
                 log.debug("alloc_graph: node %s does not fit its plan", node.name)
                 return True
             if len(node.src) > len(srcs):
                 return True
             for src, talloc in zip(node.src, srcs):
-                if src is not None and not self._still_fits(src, talloc):
+                if src is not None and not self._still_fits(src, talloc, sizes):
                     log.debug("alloc_graph: src %s of %s does not fit its plan", src.name,
                               node.name)
                     return True
@@ -614,17 +632,21 @@ class GAllocr:
         # pipeline input slots) planned as pre-allocated but now without memory would trip
         # its assert in init_tensor.
         for leaf, talloc in zip(graph.leafs, self._leaf_allocs):
-            if not self._still_fits(leaf, talloc):
+            if not self._still_fits(leaf, talloc, sizes):
                 log.debug("alloc_graph: leaf %s does not fit its plan", leaf.name)
                 return True
         return False
 
-    def _still_fits(self, t: Tensor, talloc: TensorAlloc) -> bool:
+    def _still_fits(self, t: Tensor, talloc: TensorAlloc, sizes: dict) -> bool:
         if t.data is not None or t.view_src is not None:
             return True
         if talloc.buffer_id < 0:  # planned as pre-allocated, but now it has no memory
             return False
-        return talloc.size_max >= self.bufts[talloc.buffer_id].alloc_size(t)
+        key = (t, talloc.buffer_id)
+        size = sizes.get(key)
+        if size is None:
+            size = sizes[key] = self.bufts[talloc.buffer_id].alloc_size(t)
+        return talloc.size_max >= size
 
     def _place(self, graph: Graph) -> None:
         for leaf, talloc in zip(graph.leafs, self._leaf_allocs):

@@ -222,8 +222,17 @@ def golden_for(t: Tensor) -> GoldenFn:
     return glu if t.op is Op.GLU else fn
 
 
+_COPY_OPS = (Op.DUP, Op.CONT, Op.CPY)
+
+
 def _compute(memory: _Memory, node: Tensor) -> None:
     fn = golden_for(node)
+    src0 = node.src[0] if node.src else None
+    if node.op in _COPY_OPS and src0.type == node.type and node.traits.is_quantized:
+        # NOTE: a same-type copy moves blocks byte for byte (ggml's dup_bytes); going through
+        # values would requantize blocks that did not come from ggml's quantizer
+        memory.write_raw(node, memory.raw(src0))
+        return
     srcs = [memory.read(s) if s is not None else None for s in node.src]
     out = fn(node, *srcs)
     if out is not None:

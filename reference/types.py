@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import QuantizationError
+from .errors import QuantizationError, TypeMismatchError
 
 
 class GGMLType(enum.IntEnum):
@@ -35,13 +35,11 @@ class GGMLType(enum.IntEnum):
         """Look a type up by ggml name (``"q8_0"``), enum name or number."""
         if isinstance(value, GGMLType):
             return value
-        if isinstance(value, int):
-            return cls(value)
         try:
-            return cls[value.upper()]
-        except KeyError:
-            known = ", ".join(str(t) for t in cls)
-            raise KeyError(f"unknown ggml type {value!r}; known: {known}") from None
+            return cls(value) if isinstance(value, int) else cls[str(value).upper()]
+        except (KeyError, ValueError):
+            known = ", ".join(f"{t} ({int(t)})" for t in cls)
+            raise TypeMismatchError(f"unknown ggml type {value!r}; known: {known}") from None
 
 
 @dataclass(frozen=True)

@@ -445,3 +445,20 @@ def test_alloc_ctx_tensors_splits_at_max_size():
 
 def test_alloc_ctx_tensors_nothing_to_do_gives_none():
     assert ga.alloc_ctx_tensors_from_buft([], cpu_buft()) is None
+
+
+def test_debug_env_traces_decisions_on_stderr(monkeypatch, capsys):
+    monkeypatch.setenv(ga.DEBUG_ENV, "1")
+    level, handlers = ga.log.level, list(ga.log.handlers)
+    try:
+        a = f32(1000, name="a", inp=True)
+        b = f32(1000, name="b", inp=True)
+        out = named(ops.mul(named(ops.add(a, b), "c"), a), "d").set_output()
+        planned(build_graph(out))
+    finally:
+        ga.log.setLevel(level)
+        ga.log.handlers[:] = handlers
+    err = capsys.readouterr().err
+    assert "ggsched.alloc: c (ADD) does not reuse a: it has 2 readers left" in err
+    assert "ggsched.alloc: c (ADD) reuses b in place at chunk 0 offset 4000" in err
+    assert "ggsched.alloc: freeing a (4000 B at chunk 0 offset 0): its last reader was d" in err

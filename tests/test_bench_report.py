@@ -96,3 +96,30 @@ def test_tables_show_each_row_and_number_the_skip_reasons(results):
     assert "n/a [1]" in text and "error [2]" in text
     assert notes.lines() == ["[1] opencl: n/a: no OpenCL platform", "[2] ggml-cpu: ValueError: x"]
     assert "6400.0" in text and "1.00 MiB" in text
+
+
+def test_sched_section_measures_reserve_and_fits_the_growth():
+    from ggsched.bench import sched_section as ss
+
+    rows = [ss.time_reserve(n) for n in (150, 400)]
+    assert rows[0]["n_nodes"] < rows[1]["n_nodes"]
+    assert all(r["n_splits"] > 1 and r["us_per_node"] > 0 for r in rows)  # SOFT_MAX forced off
+    # the fit itself, on exact power laws
+    fake = [{"n_nodes": n, "seconds": 3e-6 * n ** 1.5} for n in (1e3, 1e4, 1e5)]
+    assert ss.growth_exponent(fake) == pytest.approx(1.5)
+    assert ss.growth_exponent(fake[:1]) is None
+
+
+def test_alloc_section_compares_with_the_bound_and_ggml():
+    from ggsched.bench.alloc_section import alloc_table, run_alloc
+
+    section = run_alloc("quick")
+    r = section["rows"][0]
+    assert r["ggsched_gallocr_bytes"] >= r["live_bytes_lower_bound"] > 0
+    assert r["vs_lower_bound"] == r["ggsched_gallocr_bytes"] / r["live_bytes_lower_bound"]
+    if r["ggml_gallocr_bytes"] is not None:
+        assert r["vs_ggml"] == r["ggsched_gallocr_bytes"] / r["ggml_gallocr_bytes"]
+    c = console(width=200)
+    with c.capture() as cap:
+        c.print(alloc_table(section))
+    assert "lower bound" in cap.get()

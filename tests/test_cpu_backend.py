@@ -48,7 +48,7 @@ class Case:
     id: str
     out: Tensor
     feeds: dict[Tensor, np.ndarray]
-    alias: bool = False  # place out at src[0]'s address (in-place reuse by the allocator)
+    alias: int | None = None  # place out at src[alias]'s address (the allocator's in-place reuse)
 
 
 @dataclass
@@ -92,7 +92,7 @@ Build = Callable[[Leafs], Tensor]
 CASES: list[Case] = []
 
 
-def case(name: str, build: Build, alias: bool = False) -> None:
+def case(name: str, build: Build, alias: int | None = None) -> None:
     """Register a case if the op builders accept it (a GGSchedError means: not a combination)."""
     leafs = Leafs(len(CASES))
     try:
@@ -140,12 +140,15 @@ for fn, lo in ((ops.add, -1.0), (ops.sub, -1.0), (ops.mul, -1.0), (ops.div, 0.5)
         case(n + "[inplace]", lambda L, ta=ta, tb=tb, fn=fn, lo=lo: fn(
             L(ta, NE), L(tb, (13, 7, 1, 2), lo, 2.0), inplace=True))
         case(n + "[alias]", lambda L, ta=ta, tb=tb, fn=fn, lo=lo: fn(
-            L(ta, NE), L(tb, (13, 1, 3, 1), lo, 2.0)), alias=True)
+            L(ta, NE), L(tb, (13, 1, 3, 1), lo, 2.0)), alias=0)
+        if ta == tb:  # the allocator reuses src1 in place only when it has the same layout
+            case(n + "[alias_b]", lambda L, ta=ta, tb=tb, fn=fn, lo=lo: fn(
+                L(ta, NE), L(tb, NE, lo, 2.0)), alias=1)
 
 for ta, tb in itertools.product(TYPES, TYPES):
     case(f"ADD1({tname(ta, tb)})", lambda L, ta=ta, tb=tb: ops.add1(L(ta, NE), L(tb, (1,))))
     case(f"ADD1({tname(ta, tb)})[alias]",
-         lambda L, ta=ta, tb=tb: ops.add1(L(ta, NE), L(tb, (1,))), alias=True)
+         lambda L, ta=ta, tb=tb: ops.add1(L(ta, NE), L(tb, (1,))), alias=0)
 
 for t in TYPES:
     for inplace in (False, True):
@@ -167,14 +170,14 @@ for fn, (lo, hi) in SIMPLE_UNARY.items():
         case(f"{op}({t})[inplace]",
              lambda L, t=t, fn=fn, lo=lo, hi=hi: fn(L(t, NE, lo, hi), inplace=True))
         case(f"{op}({t})[alias]",
-             lambda L, t=t, fn=fn, lo=lo, hi=hi: fn(L(t, NE, lo, hi)), alias=True)
+             lambda L, t=t, fn=fn, lo=lo, hi=hi: fn(L(t, NE, lo, hi)), alias=0)
 
 for t in TYPES:
     case(f"SCALE({t})", lambda L, t=t: ops.scale(L(t, NE), 0.37))
     case(f"SCALE({t})[bias]", lambda L, t=t: ops.scale_bias(L(t, NE), -1.5, 0.25))
     case(f"SCALE({t})[gaps]", lambda L, t=t: ops.scale(gaps(L, t, NE), 2.5))
     case(f"SCALE({t})[inplace]", lambda L, t=t: ops.scale(L(t, NE), 0.5, inplace=True))
-    case(f"SCALE({t})[alias]", lambda L, t=t: ops.scale(L(t, NE), 0.5), alias=True)
+    case(f"SCALE({t})[alias]", lambda L, t=t: ops.scale(L(t, NE), 0.5), alias=0)
     case(f"CLAMP({t})", lambda L, t=t: ops.clamp(L(t, NE, -2, 2), -0.5, 0.75))
     case(f"CLAMP({t})[noncontig]", lambda L, t=t: ops.clamp(transposed(L, t, NE), -0.5, 0.5))
     case(f"LEAKY_RELU({t})", lambda L, t=t: ops.leaky_relu(L(t, NE), 0.1))
@@ -187,7 +190,7 @@ for uop in UnaryOp:
         case(n, lambda L, t=t, uop=uop: ops.unary(L(t, NE, -4, 4), uop))
         case(n + "[gaps]", lambda L, t=t, uop=uop: ops.unary(gaps(L, t, NE), uop))
         case(n + "[inplace]", lambda L, t=t, uop=uop: ops.unary(L(t, NE, -4, 4), uop, True))
-        case(n + "[alias]", lambda L, t=t, uop=uop: ops.unary(L(t, NE, -4, 4), uop), alias=True)
+        case(n + "[alias]", lambda L, t=t, uop=uop: ops.unary(L(t, NE, -4, 4), uop), alias=0)
 
 for gop in GluOp:
     for t in TYPES:
@@ -243,7 +246,7 @@ for fn in (ops.norm, ops.rms_norm, ops.l2_norm):
         case(f"{op}({t})", lambda L, t=t, fn=fn: fn(L(t, NE, -2, 3), 1e-5))
         case(f"{op}({t})[noncontig]", lambda L, t=t, fn=fn: fn(transposed(L, t, NE), 1e-5))
         case(f"{op}({t})[inplace]", lambda L, t=t, fn=fn: fn(L(t, NE), 1e-5, inplace=True))
-        case(f"{op}({t})[alias]", lambda L, t=t, fn=fn: fn(L(t, NE), 1e-5), alias=True)
+        case(f"{op}({t})[alias]", lambda L, t=t, fn=fn: fn(L(t, NE), 1e-5), alias=0)
 for t in TYPES:
     for groups in (3, 4):
         case(f"GROUP_NORM({t},groups={groups})",
@@ -322,13 +325,16 @@ for t in TYPES:
         case(f"DIAG_MASK_INF({t},n_past={n_past})",
              lambda L, t=t, p=n_past: ops.diag_mask_inf(L(t, NE), p))
     case(f"DIAG_MASK_INF({t})[inplace]", lambda L, t=t: ops.diag_mask_inf(L(t, NE), 1, True))
-    case(f"DIAG_MASK_INF({t})[alias]", lambda L, t=t: ops.diag_mask_inf(L(t, NE), 0), alias=True)
+    case(f"DIAG_MASK_INF({t})[alias]", lambda L, t=t: ops.diag_mask_inf(L(t, NE), 0), alias=0)
     case(f"SOFT_MAX({t})", lambda L, t=t: ops.soft_max(L(t, NE, -4, 4)))
     case(f"SOFT_MAX({t})[inplace]", lambda L, t=t: ops.soft_max(L(t, NE), inplace=True))
-    case(f"SOFT_MAX({t})[alias]", lambda L, t=t: ops.soft_max(L(t, NE)), alias=True)
+    case(f"SOFT_MAX({t})[alias]", lambda L, t=t: ops.soft_max(L(t, NE)), alias=0)
     for tm in TYPES:
         case(f"SOFT_MAX({t},mask={tm})", lambda L, t=t, tm=tm: ops.soft_max_ext(
             L(t, NE, -4, 4), L(tm, (13, 9, 1, 1)), 0.3))
+        if tm == t:
+            case(f"SOFT_MAX({t},mask={tm})[alias_mask]", lambda L, t=t, tm=tm: ops.soft_max_ext(
+                L(t, NE, -4, 4), L(tm, NE), 0.3), alias=1)
         case(f"SOFT_MAX({t},mask={tm})[tile]", lambda L, t=t, tm=tm: ops.soft_max_ext(
             L(t, (13, 7, 4, 2)), L(tm, (13, 7, 2, 2)), 0.7))
         case(f"SOFT_MAX({t},mask={tm})[alibi]", lambda L, t=t, tm=tm: ops.soft_max_ext(
@@ -350,7 +356,7 @@ for t, tp in itertools.product(TYPES, TYPES):
         case(n + "[inplace]", lambda L, t=t, tp=tp, m=mode: ops.rope(
             L(t, (16, 3, 5)), L(tp, (5,), 0, 40), 16, m, inplace=True))
         case(n + "[alias]", lambda L, t=t, tp=tp, m=mode: ops.rope(
-            L(t, (16, 3, 5)), L(tp, (5,), 0, 40), 16, m), alias=True)
+            L(t, (16, 3, 5)), L(tp, (5,), 0, 40), 16, m), alias=0)
 
 
 # -- placement in one real buffer ----------------------------------------------------------------
@@ -362,11 +368,11 @@ def _align(x: int, a: int) -> int:
 
 def place(c: Case):
     """Every root in one CPU buffer, GAP sentinel bytes after each; c.out at src0's address
-    when c.alias. Returns (buffer, [(start, end) of each root's bytes])."""
+    when c.alias is a src index. Returns (buffer, [(start, end) of each root's bytes])."""
     graph = build_graph(c.out)
     buft = cpu_backend().default_buffer_type
     roots = list({id(t.root): t.root for t in graph.tensors()}.values())
-    if c.alias:
+    if c.alias is not None:
         roots.remove(c.out)
     offsets, size = [], 0
     for t in roots:
@@ -376,8 +382,8 @@ def place(c: Case):
     buffer.clear(SENTINEL)
     for t, offs in zip(roots, offsets):
         tensor_alloc(buffer, t, offs)
-    if c.alias:
-        src = c.out.src[0]
+    if c.alias is not None:
+        src = c.out.src[c.alias]
         c.out.buffer, c.out.data = buffer, src.data
         buffer.init_tensor(c.out)
     for t in graph.tensors():

@@ -199,3 +199,16 @@ def test_a_graph_view_needs_feeds_for_sources_from_outside():
         golden.evaluate(part, {a: [1, 2, 3]})
     g = golden.evaluate(part, {a: [1, 2, 3], s: [10, 20, 30]})
     assert g[out].reshape(-1).tolist() == [21.0, 42.0, 63.0]
+
+
+@pytest.mark.parametrize("op", ["cpy", "cont", "dup"])
+def test_same_type_quantized_copies_move_blocks_byte_for_byte(op):
+    q = leaf("q4_0", 64, 3, name="q")
+    blocks = RNG.integers(1, 16, (6, 18)) * 17  # nibbles 1..15: no q = 0 holding -8 d, so
+    blocks[:, :2] = [0x00, 0x30]  # requantizing would rescale the block (d = 0.125 here)
+    raw = blocks.astype(np.uint8).reshape(-1)
+    src = ops.view_2d(q, 64, 2, 36, 36)  # rows 1 and 2
+    out = ops.cpy(src, leaf("q4_0", 32, 4, name="d")) if op == "cpy" else getattr(ops, op)(src)
+    feeds = {q: raw} | ({out.src[1]: np.zeros(128)} if op == "cpy" else {})
+    g = golden.evaluate(build_graph(out), feeds)
+    assert np.array_equal(g.raw(out), raw[36:])

@@ -157,6 +157,8 @@ CASES = [
     ("pad-negative", lambda: ops.pad(f32(4, 3), -1, 0, 0, 0), OpParamError, ["PAD", A43]),
     ("repeat-shape", lambda: ops.repeat(f32(4, 3), f32(6, 3, name="b")), ShapeError,
      ["REPEAT", A43, "b (f32, ne=[6, 3, 1, 1])"]),
+    ("unknown-type", lambda: ops.new_tensor("f33", (4,), "a"), TypeMismatchError,
+     ["unknown ggml type 'f33'", "q8_0 (8)"]),
     ("not-a-tensor", lambda: ops.add(f32(4, 3), 3.0), TypeMismatchError,
      ["ADD", "b must be a Tensor", "float"]),
     ("evaluate-missing-feed", _evaluate_without_feed, GraphError,

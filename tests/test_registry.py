@@ -122,3 +122,14 @@ def test_a_family_without_devices_is_unavailable(fake):
 
 def test_cpu_helper_needs_the_cpu_device(fake):
     assert registry.cpu().device.name == "CPU"
+
+
+def test_the_real_registry_has_cpu_last_and_available():
+    registry.refresh()
+    try:
+        last = registry.entries()[-1]
+        assert last.name.casefold() == "cpu"
+        assert last.available, last.error
+        assert registry.get_device("cpu").name == "CPU"
+    finally:
+        registry.refresh()

@@ -7,6 +7,7 @@ read and write the buffer's bytes in place, with no copies in or out.
 from __future__ import annotations
 
 import numpy as np
+from ggsched import layout
 from ggsched.backend import Buffer, BufferType, Device
 from ggsched.errors import AllocationError, BufferAccessError
 from ggsched.tensor import Tensor
@@ -53,9 +54,24 @@ class CPUBufferType(BufferType):
 class CPUBuffer(Buffer):
     """One host buffer: ``host_array()`` is its bytes; tensors are views of them."""
 
+    MAX_VIEWS = 4096
+
     def __init__(self, buft: CPUBufferType, array: np.ndarray) -> None:
         super().__init__(buft, array.size)
         self._array: np.ndarray | None = array
+        self._views: dict[tuple, np.ndarray] = {}
+
+    def view(self, t: Tensor) -> np.ndarray:
+        """t's values as a strided view of this buffer (cached: the view is a pure function
+        of the buffer and (data, type, ne, nb), so a placed graph re-runs without rebuilding
+        them)."""
+        key = (t.data, t.type, t.ne, t.nb)
+        v = self._views.get(key)
+        if v is None:
+            if len(self._views) >= self.MAX_VIEWS:
+                self._views.clear()
+            v = self._views[key] = layout.strided(self.host_array(), *key[1:], t.data)
+        return v
 
     def host_array(self) -> np.ndarray:
         if self._array is None:
@@ -88,5 +104,9 @@ class CPUBuffer(Buffer):
         np.copyto(self._span(dst, 0, n), sbuf.host_array()[src.data : src.data + n])
         return True
 
+    def reset(self) -> None:
+        self._views.clear()
+
     def free(self) -> None:
+        self._views.clear()
         self._array = None

@@ -23,6 +23,8 @@ from ggsched.tensor import Tensor, TensorFlag
 from .cdefs import GgmlTensor, InitParams
 from .lib import Lib, load
 
+GGML_TENSOR_FLAG_COMPUTE = 16  # enum ggml_tensor_flag (ggml.h)
+
 
 class GgmlMismatch(GGSchedError):
     """Real ggml built a tensor or graph different from ggsched's: ours has a semantics bug."""
@@ -45,11 +47,23 @@ class GgmlGraph:
 
     ``static`` leafs (weights) go in a context of their own, ``ctx_static``, so they can be
     given a buffer apart from the compute graph (as ggml programs keep weights).
+
+    ``split=True`` is for a scheduler's split (a graph view): every tensor that is not one of
+    its nodes is imported as a plain tensor with our type, ne and nb (its data bound later),
+    and the nodes are added as they are, without ggml's DFS pulling in their sources.
     """
 
-    def __init__(self, graph: Graph, static: Iterable[Tensor] = (), lib: Lib | None = None):
+    def __init__(
+        self,
+        graph: Graph,
+        static: Iterable[Tensor] = (),
+        lib: Lib | None = None,
+        split: bool = False,
+    ):
         self.lib = lib if lib is not None else load()
         self.graph = graph
+        self.split = split
+        self._nodes = {id(t) for t in graph.nodes}
         self._static = {id(t) for t in static}
         self._tensors: dict[int, tuple[Tensor, object]] = {}
         n = len(graph.nodes) + len(graph.leafs) + 16
@@ -77,7 +91,10 @@ class GgmlGraph:
         hit = self._tensors.get(id(t))
         if hit is not None:
             return hit[1]
-        p = self._new_leaf(t) if t.op is Op.NONE else self._new_node(t)
+        if self.split and id(t) not in self._nodes:
+            p = self._import(t)
+        else:
+            p = self._new_leaf(t) if t.op is Op.NONE else self._new_node(t)
         self._tensors[id(t)] = (t, p)
         _copy_name_and_flags(p, t)
         return p
@@ -88,6 +105,13 @@ class GgmlGraph:
         ctx = self.ctx_static if id(t) in self._static else self.ctx
         ne = (ctypes.c_int64 * 4)(*t.ne)
         return self.lib.fn("ggml_new_tensor")(ctx, self.lib.enums.type_of(t.type), 4, ne)
+
+    def _import(self, t: Tensor):
+        """A tensor computed elsewhere: same type, ne and nb, no op, no view_src."""
+        ne = (ctypes.c_int64 * 4)(*t.ne)
+        p = self.lib.fn("ggml_new_tensor")(self.ctx, self.lib.enums.type_of(t.type), 4, ne)
+        p.contents.nb[:] = t.nb
+        return p
 
     def _new_node(self, t: Tensor):
         if t.view_src is not None:
@@ -106,12 +130,21 @@ class GgmlGraph:
         return self.lib.fn(name)(self.ctx, *args)
 
     def _expand(self) -> None:
-        """Expand the graph's roots in order: ggml's DFS must reproduce our node order."""
-        used = {id(s) for t in self.graph.nodes for s in t.src if s is not None}
+        """ggml_build_forward_expand on our leafs, then each node in order. ggml's DFS adds
+        exactly that node each time iff our order is one its post-order allows (every
+        source before its reader); check() compares the orders. A split's nodes are added
+        one by one instead (ggml_graph_add_node), without pulling in their sources."""
+        if self.split:
+            for t in self.graph.nodes:
+                p = self.ptr(t)
+                # NOTE: ggml computes only nodes flagged COMPUTE (build_forward_expand sets it)
+                p.contents.flags |= GGML_TENSOR_FLAG_COMPUTE
+                self.lib.fn("ggml_graph_add_node")(self.gf, p)
+            return
         expand = self.lib.fn("ggml_build_forward_expand")
-        for t in self.graph.nodes:
-            if id(t) not in used:
-                expand(self.gf, self.ptr(t))
+        # NOTE: leafs first, in our order: gallocr places leafs in the graph's leaf order
+        for t in (*self.graph.leafs, *self.graph.nodes):
+            expand(self.gf, self.ptr(t))
 
     # -- queries -----------------------------------------------------------------------------
 
@@ -128,8 +161,14 @@ class GgmlGraph:
 
     def check(self) -> None:
         """Raise GgmlMismatch listing every tensor ggml built differently, and order changes."""
-        problems = [p for t, g in self._tensors.values() for p in self._diff(t, g.contents)]
-        problems += self._order_problems()
+        problems = [
+            p
+            for t, g in self._tensors.values()
+            if not self.split or id(t) in self._nodes
+            for p in self._diff(t, g.contents)
+        ]
+        if not self.split:
+            problems += self._order_problems()
         if problems:
             raise GgmlMismatch("real ggml disagrees with ggsched:\n  " + "\n  ".join(problems))
 
@@ -154,6 +193,8 @@ class GgmlGraph:
         return out
 
     def _diff_view(self, t: Tensor, g: GgmlTensor) -> list[str]:
+        if self.split:  # imported tensors are roots here, whatever they are in ours
+            return []
         want = ctypes.addressof(self.ptr(t.view_src).contents) if t.view_src is not None else None
         if (g.view_src or None) != want or (want is not None and g.view_offs != t.view_offs):
             return [
@@ -172,6 +213,11 @@ class GgmlGraph:
             if got != ctypes.addressof(self.ptr(t).contents):
                 return [f"node {i}: ggml's graph has {self.node(i).contents.name!r}, ours {t!r}"]
         return []
+
+    def bind(self, address: Callable[[Tensor], int]) -> None:
+        """Point every ggml tensor at its bytes: ``address(t)`` (views included)."""
+        for t, p in self._tensors.values():
+            p.contents.data = address(t)
 
     def close(self) -> None:
         for attr in ("ctx", "ctx_static"):

@@ -117,6 +117,7 @@ SIGNATURES: dict[str, tuple] = {
     "ggml_build_forward_expand": (None, [P, T]),
     "ggml_graph_n_nodes": (c_int, [P]),
     "ggml_graph_node": (T, [P, c_int]),
+    "ggml_graph_add_node": (None, [P, T]),
     # builders: element-wise
     "ggml_dup": (T, [P, T]),
     "ggml_dup_inplace": (T, [P, T]),

@@ -12,6 +12,7 @@ import ctypes
 import functools
 import importlib.metadata
 import importlib.util
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,6 +102,15 @@ class Lib:
 
 
 _CPU_FEATURES = ("avx", "avx2", "avx512", "f16c", "fma", "neon", "sve", "llamafile")
+
+
+def default_threads() -> int:
+    """Threads for ggml's CPU backend: ``GGSCHED_GGML_THREADS``, else one per CPU.
+
+    NOTE: ggml's threads spin at barriers; on a machine shared with other work, fewer
+    threads than CPUs (even 1) give steadier and often faster timings.
+    """
+    return int(os.environ.get("GGSCHED_GGML_THREADS", 0)) or os.cpu_count() or 1
 
 
 def _version() -> str:

@@ -1,10 +1,12 @@
 """The ``ggml`` entry of the backend registry (entry point ``ggsched.backends.ggml:register``).
 
-Real ggml is, for now, a yardstick (its values and its allocator measured through
-``GgmlRunner`` and ``measure_gallocr``), not a device the scheduler can place work on.
+One device, "ggml-cpu": real ggml's CPU backend computing in host buffers (device.py). When
+libggml-python is missing or does not load, the entry stays listed with the reason.
 """
 
 from __future__ import annotations
+
+import functools
 
 from ggsched.backend import BackendReg, Device
 from ggsched.errors import BackendUnavailable
@@ -13,8 +15,6 @@ from .lib import unavailable_reason
 
 
 class GgmlReg(BackendReg):
-    """Lists no devices; says why (libraries missing, or not a ggsched backend yet)."""
-
     @property
     def name(self) -> str:
         return "ggml"
@@ -23,11 +23,17 @@ class GgmlReg(BackendReg):
         reason = unavailable_reason()
         if reason is not None:
             raise BackendUnavailable(reason)
-        raise BackendUnavailable(
-            "ggml is a yardstick, not a ggsched backend yet: use "
-            "ggsched.backends.ggml.GgmlRunner to compute a graph with real ggml's CPU backend"
-        )
+        return [_device()]
 
 
+@functools.cache
+def _device() -> Device:
+    from .device import GgmlDevice
+
+    return GgmlDevice()
+
+
+@functools.cache
 def register() -> BackendReg:
+    """The process-wide ggml registry entry (the same object on every call)."""
     return GgmlReg()

@@ -9,7 +9,6 @@ A runner can be computed many times (the benchmark times ``compute``).
 from __future__ import annotations
 
 import ctypes
-import os
 import time
 from collections.abc import Iterable, Mapping
 
@@ -21,7 +20,7 @@ from ggsched.tensor import Tensor
 from ggsched.types import TYPE_TRAITS
 
 from .build import GgmlGraph
-from .lib import Lib, load
+from .lib import Lib, default_threads, load
 from .quantize import ggml_quantize, ggml_to_float
 
 GGML_STATUS = {0: "SUCCESS", -1: "FAILED", -2: "ALLOC_FAILED", 1: "ABORTED"}
@@ -40,8 +39,9 @@ class GgmlRunner:
 
     ``set(feeds)`` writes leaf values, ``compute()`` runs the graph, ``values(t)`` / ``raw(t)``
     read any tensor of the graph; ``feeds`` may be given here already. ``n_threads`` None
-    means one per CPU. Raises GgmlUnsupported when ggml's CPU backend cannot compute a node.
-    Use as a context manager or call ``close()``.
+    means ``default_threads()`` (GGSCHED_GGML_THREADS, else one per CPU). Raises
+    GgmlUnsupported when ggml's CPU backend cannot compute a node. Use as a context manager
+    or call ``close()``.
     """
 
     def __init__(
@@ -58,7 +58,7 @@ class GgmlRunner:
         try:
             if check:
                 self.gg.check()
-            self._init_backend(n_threads or os.cpu_count() or 1)
+            self._init_backend(n_threads or default_threads())
             if feeds:
                 self.set(feeds)
         except BaseException:
@@ -150,11 +150,7 @@ class GgmlRunner:
 
     def raw(self, t: Tensor) -> np.ndarray:
         """t's bytes with its layout packed contiguously (1-D uint8), as the golden's raw."""
-        if t.type.traits.is_quantized:
-            rows = layout.row_bytes_view(self._mem, t.type, t.ne, t.nb, self._offset(t))
-            return np.ascontiguousarray(rows).reshape(-1)
-        v = layout.strided(self._mem, t.type, t.ne, t.nb, self._offset(t))
-        return np.ascontiguousarray(v).reshape(-1).view(np.uint8)
+        return layout.packed_bytes(self._mem, t.type, t.ne, t.nb, self._offset(t))
 
     def values(self, t: Tensor) -> np.ndarray:
         """t's values, shape t.shape: its own dtype for plain types, float32 (by ggml's

@@ -38,8 +38,8 @@ def alibi_slopes(n_head: int, max_bias: float) -> np.ndarray:
     return np.where(h < n_head_log2, low, high).astype(F32)
 
 
-def _add_mask(node: Tensor, dst: np.ndarray, max_bias: float) -> None:
-    mask = values(node.src[1])[:, :, : node.ne[1], :]
+def _add_mask(node: Tensor, dst: np.ndarray, mask: np.ndarray, max_bias: float) -> None:
+    mask = mask[:, :, : node.ne[1], :]
     if max_bias > 0:
         slopes = alibi_slopes(node.ne[2], max_bias)[None, :, None, None]
         (d, s), m = tiled([dst, np.broadcast_to(slopes, dst.shape)], mask)
@@ -52,9 +52,12 @@ def _add_mask(node: Tensor, dst: np.ndarray, max_bias: float) -> None:
 def soft_max(node: Tensor) -> None:
     scale, max_bias = node.op_params[:2]
     dst = values(node)
+    has_mask = len(node.src) > 1 and node.src[1] is not None
+    # NOTE: the allocator may give dst the mask's memory (same layout, last reader)
+    mask = unaliased(values(node.src[1]), dst) if has_mask else None
     np.multiply(values(node.src[0]), F32(scale), out=dst)
-    if len(node.src) > 1 and node.src[1] is not None:
-        _add_mask(node, dst, max_bias)
+    if mask is not None:
+        _add_mask(node, dst, mask, max_bias)
     np.subtract(dst, dst.max(axis=-1, keepdims=True), out=dst)
     np.exp(dst, out=dst)
     total = dst.sum(axis=-1, keepdims=True, dtype=np.float64)

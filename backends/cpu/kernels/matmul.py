@@ -7,10 +7,14 @@ i2 // (b.ne2 / a.ne2)), which is a split of b's axis into (a.ne2, r2) and a size
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 from ggsched.tensor import Tensor
+from ggsched.types import GGMLType
 
-from .views import F32, read_f32, split_axis, values
+from . import dequant
+from .views import F32, read_f32, rows, split_axis, values
 
 
 def _blasable(m: np.ndarray) -> np.ndarray:
@@ -47,15 +51,64 @@ def _gemm(b: np.ndarray, at: np.ndarray, dst: np.ndarray) -> None:
 
 def mul_mat(node: Tensor) -> None:
     """dst[i3, i2, j, i] = Σ_k a[i3', i2', i, k] · b[i3, i2, j, k]  (dst = b·aᵀ)."""
+    if node.src[0].type is not GGMLType.F32 and node.src[0].ne[2:] == (1, 1):
+        if _mul_mat_by_chunks(node):
+            return
     a = _blasable(read_f32(node.src[0]))
     b = _blasable(read_f32(node.src[1]))
     dst = values(node)
-    a6, b6, d6 = _batched(a, b, dst)
-    at = np.swapaxes(a6, -1, -2)
     if a.shape[:2] == (1, 1):
-        _gemm(b, at[:, 0, :, 0], dst)
-    else:
-        np.matmul(b6, at, out=d6)
+        _gemm(b, np.swapaxes(a, -1, -2), dst)
+        return
+    a6, b6, d6 = _batched(a, b, dst)
+    np.matmul(b6, np.swapaxes(a6, -1, -2), out=d6)
+
+
+# -- an f16 or quantized matrix, converted a few rows at a time ------------------------------
+
+CHUNK_BYTES = 8 << 20  # float32 converted per step: few BLAS calls, still cache-sized (L3)
+_scratch = threading.local()
+
+
+def scratch_f32(n: int) -> np.ndarray:
+    """n float32 of per-thread scratch memory (grown, never shrunk; kept between calls)."""
+    buf = getattr(_scratch, "buf", None)
+    if buf is None or buf.size < n:
+        buf = _scratch.buf = np.empty(n, dtype=F32)
+    return buf[:n]
+
+
+def _converter(a: Tensor):
+    """fn(r0, r1, out): rows r0..r1 of 2-D a, as float32, into out."""
+    if a.traits.is_quantized:
+        raw = rows(a)[0, 0]
+        fn = dequant.DEQUANTIZE[a.type]
+        if raw.strides[-1] != 1:
+            raw = np.ascontiguousarray(raw)
+        return lambda r0, r1, out: fn(raw[r0:r1], out)
+    src = values(a)[0, 0]
+    return lambda r0, r1, out: np.copyto(out, src[r0:r1])
+
+
+def _mul_mat_by_chunks(node: Tensor) -> bool:
+    """dst = b·aᵀ converting a (2-D, f16 or quantized) chunk by chunk of rows, so the float32
+    copy of a is never whole in memory. False when b or dst cannot be seen as 2-D."""
+    a = node.src[0]
+    k, m = a.ne[0], a.ne[1]
+    try:
+        b2 = read_f32(node.src[1]).reshape(-1, k)
+        d2 = values(node).reshape(-1, m, copy=False)
+    except ValueError:
+        return False
+    b2 = _blasable(b2)
+    convert = _converter(a)
+    step = max(16, CHUNK_BYTES // (4 * k))
+    for r0 in range(0, m, step):
+        r1 = min(m, r0 + step)
+        w = scratch_f32((r1 - r0) * k).reshape(r1 - r0, k)
+        convert(r0, r1, w)
+        np.matmul(b2, w.T, out=d2[:, r0:r1])
+    return True
 
 
 def out_prod(node: Tensor) -> None:

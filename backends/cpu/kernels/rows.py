@@ -11,6 +11,7 @@ from ggsched import quants
 from ggsched.errors import BufferAccessError
 from ggsched.tensor import Tensor
 
+from . import dequant
 from .views import F32, rows, store, values
 
 
@@ -33,7 +34,7 @@ def get_rows(node: Tensor) -> None:
     idx = _checked(node, values(b)[0], a.ne[1])
     if a.traits.is_quantized:
         i3, i2 = _planes(a.ne[3], a.ne[2])
-        store(node, quants.dequantize(a.type, rows(a)[i3, i2, idx]))
+        store(node, dequant.dequantize(a.type, rows(a)[i3, i2, idx]))
         return
     src, dst = values(a), values(node)
     if a.ne[2] == a.ne[3] == 1 and src.dtype == dst.dtype:

@@ -15,6 +15,9 @@ from ggsched.tensor import Tensor
 from ggsched.types import GGMLType
 from numpy.lib.stride_tricks import as_strided
 
+from ..buffer import CPUBuffer
+from . import dequant
+
 F32 = np.float32
 
 
@@ -31,6 +34,9 @@ def host_bytes(t: Tensor) -> np.ndarray:
 
 def values(t: Tensor) -> np.ndarray:
     """t's values as a writable strided view (shape ne reversed) of its buffer."""
+    buf = tensor_buffer(t)
+    if isinstance(buf, CPUBuffer):
+        return buf.view(t)
     return layout.strided(host_bytes(t), t.type, t.ne, t.nb, t.data)
 
 
@@ -42,7 +48,7 @@ def rows(t: Tensor) -> np.ndarray:
 def read_f32(t: Tensor) -> np.ndarray:
     """t's values as float32: a view for f32, a converted copy for f16 and quantized types."""
     if t.traits.is_quantized:
-        return quants.dequantize(t.type, rows(t))
+        return dequant.dequantize(t.type, rows(t))
     v = values(t)
     return v if v.dtype == F32 else v.astype(F32)
 

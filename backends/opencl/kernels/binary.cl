@@ -1,0 +1,24 @@
+// ADD, SUB, MUL, DIV: dst = src0 (op) src1, src1 repeated over src0's shape (ggml's broadcast:
+// src1 index = dst index % src1.ne). One work-item per element (ELEMENT).
+
+#define OP_ADD 0
+#define OP_SUB 1
+#define OP_MUL 2
+#define OP_DIV 3
+
+float binary_apply(int op, float a, float b) {
+    switch (op) {
+        case OP_ADD: return a + b;
+        case OP_SUB: return a - b;
+        case OP_MUL: return a * b;
+        default: return a / b;
+    }
+}
+
+kernel void binary(int op, TENSOR(src0), TENSOR(src1), TENSOR(dst)) {
+    ELEMENT(k, dst_ne, i0, i1, i2, i3);
+    const float a = load_f(AT(src0, i0, i1, i2, i3), src0_type);
+    const float b = load_f(AT(src1, i0 % src1_ne.s0, i1 % src1_ne.s1, i2 % src1_ne.s2,
+                              i3 % src1_ne.s3), src1_type);
+    store_f(AT(dst, i0, i1, i2, i3), dst_type, binary_apply(op, a, b));
+}

@@ -1,0 +1,87 @@
+"""Element-wise ops: binary (kernels/binary.cl), one-source and GLU (kernels/unary.cl).
+
+Every layout is handled (kernels index by ne/nb), for F32 and F16 (f16 is stored, the math is
+done in f32). The result has src0's type, as the op builders make it.
+"""
+
+from __future__ import annotations
+
+from ggsched.op import GluOp, Op, UnaryOp
+from ggsched.tensor import Tensor
+from ggsched.types import GGMLType
+
+from .args import f32, i32, launch_elements, tensor_args
+from .impl import OpImpl
+
+FLOATS = (GGMLType.F32, GGMLType.F16)
+
+BINARY_CODES = {Op.ADD: 0, Op.SUB: 1, Op.MUL: 2, Op.DIV: 3, Op.ADD1: 0}  # ADD1: b is a scalar
+
+# one numbering shared with unary.cl through build options (-DU_<NAME>=<code>)
+UNARY_NAMES = [u.name for u in UnaryOp] + [
+    "SQR", "SQRT", "LOG", "SIN", "COS", "SCALE", "CLAMP", "LEAKY_RELU",
+]
+UNARY_CODES = {name: code for code, name in enumerate(UNARY_NAMES)}
+GLU_CODES = {g: code for code, g in enumerate(GluOp)}
+UNARY_OPTIONS = " ".join(
+    [f"-DU_{name}={code}" for name, code in UNARY_CODES.items()]
+    + [f"-DG_{g.name}={code}" for g, code in GLU_CODES.items()]
+)
+
+
+def _floats(t: Tensor) -> bool:
+    return t.type in FLOATS and all(s.type in FLOATS for s in t.sources) and (
+        t.type == t.src[0].type
+    )
+
+
+def run_binary(rt, t: Tensor) -> None:
+    k = rt.programs.kernel("binary", "binary")
+    a, b = t.src[0], t.src[1]
+    args = tensor_args(a, rt) + tensor_args(b, rt) + tensor_args(t, rt)
+    launch_elements(rt, k, t.nelements, i32(BINARY_CODES[t.op]), *args)
+
+
+def _unary_code(t: Tensor) -> int:
+    name = t.unary_op.name if t.op is Op.UNARY else t.op.name
+    return UNARY_CODES[name]
+
+
+def _unary_params(t: Tensor) -> tuple[float, float]:
+    if t.op in (Op.SCALE, Op.CLAMP):
+        return t.op_params[0], t.op_params[1]
+    if t.op is Op.LEAKY_RELU:
+        return t.op_params[0], 0.0
+    return 0.0, 0.0
+
+
+def run_unary(rt, t: Tensor) -> None:
+    k = rt.programs.kernel("unary", "unary", UNARY_OPTIONS)
+    p0, p1 = _unary_params(t)
+    args = tensor_args(t.src[0], rt) + tensor_args(t, rt)
+    launch_elements(rt, k, t.nelements, i32(_unary_code(t)), f32(p0), f32(p1), *args)
+
+
+def run_glu(rt, t: Tensor) -> None:
+    k = rt.programs.kernel("unary", "glu", UNARY_OPTIONS)
+    op, swapped = t.op_params[0], t.op_params[1]
+    src1 = t.src[1] if len(t.src) > 1 and t.src[1] is not None else None
+    # NOTE: without src1 the kernel still needs valid src1 arguments; it never reads them
+    args = tensor_args(t.src[0], rt) + tensor_args(src1 if src1 is not None else t.src[0], rt)
+    launch_elements(rt, k, t.nelements, i32(GLU_CODES[op]), i32(swapped), *args,
+                    i32(src1 is not None), *tensor_args(t, rt))
+
+
+def _scale_ok(t: Tensor) -> bool:
+    return t.type == GGMLType.F32 and t.src[0].type == GGMLType.F32
+
+
+IMPLS = {
+    **{op: OpImpl(_floats, run_binary) for op in BINARY_CODES},
+    **{
+        op: OpImpl(_floats, run_unary)
+        for op in (Op.UNARY, Op.SQR, Op.SQRT, Op.LOG, Op.SIN, Op.COS, Op.CLAMP, Op.LEAKY_RELU)
+    },
+    Op.SCALE: OpImpl(_scale_ok, run_unary),
+    Op.GLU: OpImpl(_floats, run_glu),
+}
