@@ -109,9 +109,11 @@ def _extent(t: Tensor, size) -> tuple[object, int, int]:
 
 
 def overlaps(graph: Graph, size) -> list[str]:
-    """Pairs of tensors alive at once whose bytes overlap. At the node where one tensor dies,
-    the next may take its memory only by being computed in place on it."""
+    """Pairs of tensors alive at once whose bytes overlap. At the node where a computed tensor
+    dies, that node may take its memory by being computed in place on it; a leaf's or an
+    input's memory is never taken."""
     life = lifetimes(graph)
+    nodes = set(graph.nodes)
     tensors = [t for t in life if t.buffer is not None and t.data is not None]
     out = []
     for i, a in enumerate(tensors):
@@ -122,7 +124,8 @@ def overlaps(graph: Graph, size) -> list[str]:
                 continue
             (s1, e1), (s2, e2) = life[a], life[b]
             first, second = (a, b) if s1 <= s2 else (b, a)
-            touching = life[first][1] == life[second][0] and first in second.src
+            touching = (life[first][1] == life[second][0] and first in second.src
+                        and first in nodes and not first.is_input)
             if min(e1, e2) >= max(s1, s2) and not touching:
                 out.append(f"{a.describe()} (alive {life[a]}) and {b.describe()} (alive "
                            f"{life[b]}) share bytes")

@@ -45,6 +45,13 @@ def _list(args) -> int:
 
 
 def run(args) -> int:
+    try:
+        import hypothesis  # noqa: F401
+        import pytest  # noqa: F401
+    except ImportError as e:
+        print(f"ggsched conformance needs pytest and hypothesis ({e}): "
+              "pip install 'ggsched[test]'")
+        return 2
     if args.list:
         return _list(args)
     if args.self_test:

@@ -39,6 +39,10 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     config.addinivalue_line(
         "markers", "ggsched_family(name): a conformance test over one family's cases")
+    for name in config.option.ggsched_backend:
+        a = availability(name)
+        if not a.available:  # never a silent skip
+            raise pytest.UsageError(f"--ggsched-backend {name}: unavailable: {a.reason}")
     collector = Collector()
     config.stash[COLLECTOR] = collector
     config.pluginmanager.register(collector, "ggsched-collector")
@@ -51,14 +55,9 @@ def _options(config) -> Options:
 
 
 def suite_of(config) -> Suite:
-    """The run's Suite, made on first use; an unavailable backend named explicitly is a
-    usage error (never a silent skip)."""
+    """The run's Suite, made on first use."""
     if SUITE not in config.stash:
         suite = Suite(_options(config))
-        for name in config.option.ggsched_backend:
-            a = availability(name)
-            if not a.available:
-                raise pytest.UsageError(f"--ggsched-backend {name}: unavailable: {a.reason}")
         if not suite.backends:
             raise pytest.UsageError("ggsched conformance: no backend is available")
         config.stash[SUITE] = suite

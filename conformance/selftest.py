@@ -1,7 +1,8 @@
 """``ggsched conformance --self-test``: the suite must catch every deliberately broken backend
 and pass the real ones.
 
-One run of the quick suite over every ``broken-*`` backend and the real built-in backends; then
+One run of the quick suite (or of the cases ``--ops`` picks) over every ``broken-*`` backend and
+the real built-in backends; then
 a table fault -> the cases that caught it. ``refuse-all`` is the fault that must not be caught:
 a backend that claims nothing must fall back to the CPU with zero failures. Exit 0 only if every
 fault was caught and the real backends show no failure.
@@ -60,7 +61,7 @@ def main(args) -> int:
     avail, ok = check_backends(names, console)
     if not ok:
         return 2
-    args.quick = True
+    args.quick = not args.ops  # the quick suite, unless cases were picked
     start = time.perf_counter()
     run = execute(args, names, console)
     if args.json:

@@ -20,18 +20,19 @@ from dataclasses import dataclass, field
 import numpy as np
 import pytest
 from ggsched import golden, layout, ops
+from ggsched.alloc import GAllocr
 from ggsched.backend import tensor_alloc, tensor_set, view_init
 from ggsched.backends.cpu import cpu_backend, supports_op
 from ggsched.errors import GGSchedError, UnsupportedOpError
 from ggsched.graph import build_graph
-from ggsched.op import GluOp, Op, RopeMode, SortOrder, UnaryOp
+from ggsched.op import INPLACE_OPS, GluOp, Op, RopeMode, SortOrder, UnaryOp
 from ggsched.tensor import Tensor
 from ggsched.types import GGMLType
 
 F32, F16, Q8_0, Q4_0, I32, I64 = (
     GGMLType.F32, GGMLType.F16, GGMLType.Q8_0, GGMLType.Q4_0, GGMLType.I32, GGMLType.I64
 )
-TYPES = (F32, F16, Q8_0, Q4_0, I32, I64)
+TYPES = tuple(GGMLType)  # every type: a combination the builders refuse is simply no case
 FLOATS = (F32, F16)
 QUANTS = (Q8_0, Q4_0)
 NMSE_MAX = 1e-7
@@ -49,6 +50,14 @@ class Case:
     out: Tensor
     feeds: dict[Tensor, np.ndarray]
     alias: int | None = None  # place out at src[alias]'s address (the allocator's in-place reuse)
+    build: Callable | None = None
+    seed: int = 0
+
+    def fresh(self) -> Case:
+        """The same case built anew: tensors remember their buffer, so each run needs its own."""
+        leafs = Leafs(self.seed)
+        out = self.build(leafs) if self.build else self.out
+        return Case(self.id, out, leafs.feeds if self.build else self.feeds, self.alias)
 
 
 @dataclass
@@ -99,7 +108,7 @@ def case(name: str, build: Build, alias: int | None = None) -> None:
         out = build(leafs)
     except GGSchedError:
         return
-    CASES.append(Case(name, out, leafs.feeds, alias))
+    CASES.append(Case(name, out, leafs.feeds, alias, build, leafs.seed))
 
 
 def gaps(leafs: Leafs, type: GGMLType, ne) -> Tensor:
@@ -433,6 +442,7 @@ def check_close(c: Case, actual: np.ndarray, expected: np.ndarray) -> None:
 
 @pytest.mark.parametrize("c", CASES, ids=[c.id for c in CASES])
 def test_op_matches_golden(c: Case) -> None:
+    c = c.fresh()
     assert supports_op(c.out), f"{c.id}: the CPU refuses a combination the builders accept"
     expected = golden.evaluate(build_graph(c.out), c.feeds)[c.out]
     _, buffer, spans = compute_on_cpu(c)
@@ -440,6 +450,37 @@ def test_op_matches_golden(c: Case) -> None:
     actual = layout.read_values(buffer.host_array(), t.type, t.ne, t.nb, t.data)
     check_close(c, actual, expected)
     check_sentinels(c, buffer.host_array(), spans)
+
+
+GALLOCR_CASES = [c for c in CASES if c.alias is None]
+
+
+@pytest.mark.parametrize("c", GALLOCR_CASES, ids=[c.id for c in GALLOCR_CASES])
+def test_op_matches_golden_placed_by_gallocr(c: Case) -> None:
+    """The same cases with every tensor placed by the graph allocator, which puts the result
+    of an in-place-capable op on its parent's memory whenever ggml's rules allow."""
+    c = c.fresh()
+    graph = build_graph(c.out)
+    expected = golden.evaluate(graph, c.feeds)[c.out]
+    assert GAllocr(cpu_backend().default_buffer_type).alloc_graph(graph)
+    for t, v in c.feeds.items():
+        tensor_set(t, layout.from_numpy_bytes(t.type, v))
+    cpu_backend().graph_compute(graph)
+    t = c.out
+    check_close(c, layout.read_values(t.buffer.host_array(), t.type, t.ne, t.nb, t.data), expected)
+
+
+def test_gallocr_cases_include_in_place_reuse() -> None:
+    """The allocator does put results on their parents in the cases above (else the previous
+    test would not exercise in-place kernels)."""
+    reused = []
+    for c in GALLOCR_CASES:
+        if c.out.op in INPLACE_OPS:
+            c = c.fresh()
+            GAllocr(cpu_backend().default_buffer_type).alloc_graph(build_graph(c.out))
+            if c.out.view_src is None and any(s.data == c.out.data for s in c.out.sources):
+                reused.append(c.id)
+    assert len(reused) > 50, f"only {len(reused)} in-place placements: {reused}"
 
 
 def check_sentinels(c: Case, raw: np.ndarray, spans) -> None:

@@ -71,9 +71,9 @@ class Leafs:
         self.feeds[t] = v.reshape(t.shape)
         return t
 
-    def ids(self, n: int, n_rows: int, planes: tuple[int, int] = (1, 1)) -> Tensor:
-        """I32 row indices: each plane gets n distinct rows of [0, n_rows)."""
-        t = ops.new_tensor(I32, (n, *planes))
+    def ids(self, n: int, n_rows: int, planes: tuple[int, int] = (1, 1), type=I32) -> Tensor:
+        """Row indices: each plane gets n distinct rows of [0, n_rows)."""
+        t = ops.new_tensor(type, (n, *planes))
         v = [self.rng.permutation(n_rows)[:n] for _ in range(planes[0] * planes[1])]
         self.feeds[t] = np.array(v).reshape(t.shape)
         return t
@@ -99,6 +99,13 @@ def k_for(*types: GGMLType) -> int:
 
 def transposed(L: Leafs, type, ne, lo=-1.0, hi=1.0) -> Tensor:
     return ops.transpose(L(type, (ne[1], ne[0], *ne[2:]), lo, hi))
+
+
+def ties(L: Leafs, type, ne) -> Tensor:
+    """Values from {-1, 0, 1}: rows have equal maxima (the last index wins, as in ggml)."""
+    t = L(type, ne)
+    L.feeds[t] = np.round(L.feeds[t])
+    return t
 
 
 def gaps(L: Leafs, type, ne) -> Tensor:
@@ -175,7 +182,14 @@ for t in TYPES:
         case(n + "[noncontig]", lambda L, t=t, fn=fn: fn(transposed(L, t, NE), 1e-5))
         case(n + "[inplace]", lambda L, t=t, fn=fn: fn(L(t, NE), 1e-5, inplace=True))
         case(n + "[alias]", lambda L, t=t, fn=fn: fn(L(t, NE), 1e-5), alias=True)
-    case(f"GROUP_NORM({t})", lambda L, t=t: ops.group_norm(L(t, (13, 7, 6, 2)), 3, 1e-6))
+    for groups in (3, 4):
+        case(f"GROUP_NORM({t},groups={groups})", lambda L, t=t, g=groups: ops.group_norm(
+            L(t, (13, 7, 6, 2), -2, 3), g, 1e-6))
+    case(f"GROUP_NORM({t})[inplace]", lambda L, t=t: ops.group_norm(
+        L(t, (11, 5, 4, 1)), 2, 1e-6, inplace=True))
+    case(f"ARGMAX({t})", lambda L, t=t: ops.argmax(L(t, (13, 11))))
+    case(f"ARGMAX({t})[ties]", lambda L, t=t: ops.argmax(ties(L, t, (13, 11))))
+    case(f"ARGMAX({t})[noncontig]", lambda L, t=t: ops.argmax(transposed(L, t, (13, 11))))
 
 # -- attention ------------------------------------------------------------------------------------
 
@@ -243,10 +257,24 @@ for t in TYPES:
             L(t, (k, 7, 3, 2)), L(t, b), d))
     case(f"CONCAT({t})[noncontig]", lambda L, t=t, k=k: ops.concat(
         ops.permute(L(t, (k, 3, 7, 2)), 0, 2, 1, 3), L(t, (k, 7, 5, 2)), 2))
+    case(f"PAD({t})", lambda L, t=t: ops.pad(L(t, NE), 2, 1, 0, 3))
+    case(f"PAD({t})[ext]", lambda L, t=t: ops.pad_ext(L(t, NE), 1, 2, 0, 1, 2, 0, 1, 1))
+    case(f"PAD({t})[noncontig]", lambda L, t=t: ops.pad(transposed(L, t, NE), 1, 1, 1, 1))
     case(f"CONT({t})", lambda L, t=t, k=k: ops.cont(ops.permute(L(t, (k, 3, 5, 2)), 0, 2, 1, 3)))
     case(f"CONT({t})[transposed]", lambda L, t=t: ops.cont(transposed(L, t, NE)))
     case(f"DUP({t})[noncontig]", lambda L, t=t, k=k: ops.dup(
         ops.permute(L(t, (k, 3, 5, 2)), 0, 2, 1, 3)))
+
+for ta, tc in itertools.product(TYPES, (I32, GGMLType.I64)):
+    k = k_for(ta)
+    n = f"SET_ROWS({ta},{tc})"
+    case(n, lambda L, ta=ta, tc=tc, k=k: ops.set_rows(
+        L(ta, (k, 11)), L(F32, (k, 5)), L.ids(5, 11, type=tc)))
+    case(n + "[bcast]", lambda L, ta=ta, tc=tc, k=k: ops.set_rows(
+        L(ta, (k, 11, 3, 2)), L(F32, (k, 5, 3, 2)), L.ids(5, 11, (3, 1), type=tc)))
+    case(n + "[noncontig_src]", lambda L, ta=ta, tc=tc, k=k: ops.set_rows(
+        L(ta, (k, 11, 3)), ops.permute(L(F32, (k, 3, 5)), 0, 2, 1, 3), L.ids(5, 11, (3, 1),
+                                                                              type=tc)))
 
 # -- matrix products: both kernels ----------------------------------------------------------------
 
@@ -269,8 +297,11 @@ for (ta, tb), kernel in itertools.product(itertools.product(TYPES, TYPES), ("til
 for ta in TYPES:
     case(f"MUL_MAT({ta},f32)[odd_k]", lambda L, ta=ta: ops.mul_mat(
         L(ta, (K_ODD[ta], 9)), L(F32, (K_ODD[ta], 4))), env={"GGSCHED_OPENCL_MUL_MAT": "rows"})
-    case(f"OUT_PROD({ta},f32)", lambda L, ta=ta: ops.out_prod(L(ta, (k_for(ta), 7)),
-                                                             L(F32, (13, 7))))
+    for tb in TYPES:
+        case(f"OUT_PROD({ta},{tb})", lambda L, ta=ta, tb=tb: ops.out_prod(
+            L(ta, (k_for(ta), 7)), L(tb, (13, 7))))
+        case(f"OUT_PROD({ta},{tb})[bcast]", lambda L, ta=ta, tb=tb: ops.out_prod(
+            L(ta, (k_for(ta), 7, 2, 1)), L(tb, (11, 7, 4, 3))))
 
 
 # -- the tests ------------------------------------------------------------------------------------
@@ -314,7 +345,10 @@ def test_claims_cover_the_issue(cl_device) -> None:  # noqa: F811 - fixture
               "NORM", "RMS_NORM", "SOFT_MAX", "DIAG_MASK_INF", "ROPE", "GET_ROWS", "CPY",
               "CONT", "DUP", "SUM_ROWS", "MUL_MAT", *(str(u) for u in UnaryOp)}
     assert wanted <= claimed, f"not claimed: {sorted(wanted - claimed)}"
-    refused = {c.out.op_desc for c in CASES} - claimed
-    assert {"SUM", "L2_NORM", "GROUP_NORM", "OUT_PROD"} <= refused
-    assert {"ADD1", "MEAN", "REPEAT", "CONCAT", *(str(g) for g in GluOp)} <= claimed
+    int_float = [c for c in CASES if c.out.op is Op.CPY and (c.out.src[0].type == I32) != (
+        c.out.type == I32)]
+    assert int_float and not any(cl_device.supports_op(c.out) for c in int_float)
+    also = {"ADD1", "MEAN", "SUM", "L2_NORM", "ARGMAX", "REPEAT", "CONCAT", "PAD", "SET_ROWS",
+            "GROUP_NORM", "OUT_PROD"}
+    assert also | {str(g) for g in GluOp} <= claimed
     assert Op.MUL_MAT.value in claimed

@@ -13,13 +13,12 @@ from ggsched.backend import tensor_buffer
 from ggsched.errors import BufferAccessError
 from ggsched.tensor import Tensor
 
+from .buffer import OpenCLBuffer
 from .discovery import import_pyopencl
 
 
 def cl_buffer(t: Tensor, runtime):
     """t's cl.Buffer; BufferAccessError when t is not in an OpenCL buffer of ``runtime``."""
-    from .buffer import OpenCLBuffer
-
     buf = tensor_buffer(t)
     if not isinstance(buf, OpenCLBuffer) or buf.runtime is not runtime:
         raise BufferAccessError(
