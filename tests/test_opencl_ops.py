@@ -243,6 +243,9 @@ for ta, tb in itertools.product(TYPES, TYPES):
         ops.permute(L(ta, (k, 3, 5)), 0, 2, 1, 3), L(tb, (k, 5, 3))))
     case(n + "[into_view]", lambda L, ta=ta, tb=tb, k=k: ops.cpy(
         L(ta, (k, 5, 3)), gaps(L, tb, (k, 5, 3))))
+for ta, tb in ((F32, I32), (I32, F32)):
+    case(f"CPY({ta},{tb})[range]", lambda L, ta=ta, tb=tb: ops.cpy(
+        L(ta, (13, 5, 3), -300, 300), L(tb, (13, 5, 3))))
 for t in TYPES:
     k = k_for(t)
     case(f"REPEAT({t})", lambda L, t=t, k=k: ops.repeat_4d(L(t, (k, 1, 3, 1)), k, 7, 6, 2))
@@ -345,9 +348,8 @@ def test_claims_cover_the_issue(cl_device) -> None:  # noqa: F811 - fixture
               "NORM", "RMS_NORM", "SOFT_MAX", "DIAG_MASK_INF", "ROPE", "GET_ROWS", "CPY",
               "CONT", "DUP", "SUM_ROWS", "MUL_MAT", *(str(u) for u in UnaryOp)}
     assert wanted <= claimed, f"not claimed: {sorted(wanted - claimed)}"
-    int_float = [c for c in CASES if c.out.op is Op.CPY and (c.out.src[0].type == I32) != (
-        c.out.type == I32)]
-    assert int_float and not any(cl_device.supports_op(c.out) for c in int_float)
+    quantized_concat = [c for c in CASES if c.out.op is Op.CONCAT and c.out.type == Q8_0]
+    assert quantized_concat and not any(cl_device.supports_op(c.out) for c in quantized_concat)
     also = {"ADD1", "MEAN", "SUM", "L2_NORM", "ARGMAX", "REPEAT", "CONCAT", "PAD", "SET_ROWS",
             "GROUP_NORM", "OUT_PROD"}
     assert also | {str(g) for g in GluOp} <= claimed
