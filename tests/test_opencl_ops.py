@@ -22,7 +22,7 @@ import pytest
 from ggsched import ops
 from ggsched.errors import GGSchedError, UnsupportedOpError
 from ggsched.graph import build_graph
-from ggsched.op import GluOp, Op, RopeMode, UnaryOp
+from ggsched.op import GluOp, Op, RopeMode, SortOrder, UnaryOp
 from ggsched.tensor import Tensor
 from ggsched.types import GGMLType
 from opencl_support import (  # noqa: F401 - fixtures
@@ -133,6 +133,16 @@ for fn, lo in ((ops.add, -1.0), (ops.sub, -1.0), (ops.mul, -1.0), (ops.div, 0.5)
         case(n + "[alias]", lambda L, ta=ta, tb=tb, fn=fn, lo=lo: fn(
             L(ta, NE), L(tb, (13, 1, 3, 1), lo, 2.0)), alias=True)
 
+for t in TYPES:
+    for inplace in (False, True):
+        n = f"ACC({t})" + ("[inplace]" if inplace else "")
+        case(n, lambda L, t=t, inplace=inplace: ops.acc(
+            a := L(t, (13, 7, 3, 1)), L(t, (5, 3, 2)), a.nb[1], a.nb[2], a.nb[3], 4 * 15,
+            inplace=inplace))
+    case(f"ACC({t})[alias]", lambda L, t=t: ops.acc(
+        a := L(t, (13, 7, 3, 1)), L(t, (5, 3, 2)), a.nb[1], a.nb[2], a.nb[3], 4 * 15),
+        alias=True)
+
 SIMPLE_UNARY = {ops.sqr: (-2.0, 2.0), ops.sqrt: (0.1, 3.0), ops.log: (0.1, 3.0),
                 ops.sin: (-3.0, 3.0), ops.cos: (-3.0, 3.0)}
 for t in TYPES:
@@ -188,6 +198,13 @@ for t in TYPES:
     case(f"GROUP_NORM({t})[inplace]", lambda L, t=t: ops.group_norm(
         L(t, (11, 5, 4, 1)), 2, 1e-6, inplace=True))
     case(f"ARGMAX({t})", lambda L, t=t: ops.argmax(L(t, (13, 11))))
+    case(f"COUNT_EQUAL({t})", lambda L, t=t: ops.count_equal(L(t, NE, 0, 3), L(t, NE, 0, 3)))
+    for order in SortOrder:
+        case(f"ARGSORT({t},{order.name})", lambda L, t=t, o=order: ops.argsort(L(t, NE), o))
+        case(f"ARGSORT({t},{order.name})[ties]", lambda L, t=t, o=order: ops.argsort(
+            ties(L, t, NE), o))
+        case(f"ARGSORT({t},{order.name})[noncontig]",
+             lambda L, t=t, o=order: ops.argsort(transposed(L, t, NE), o))
     case(f"ARGMAX({t})[ties]", lambda L, t=t: ops.argmax(ties(L, t, (13, 11))))
     case(f"ARGMAX({t})[noncontig]", lambda L, t=t: ops.argmax(transposed(L, t, (13, 11))))
 
@@ -351,6 +368,6 @@ def test_claims_cover_the_issue(cl_device) -> None:  # noqa: F811 - fixture
     quantized_concat = [c for c in CASES if c.out.op is Op.CONCAT and c.out.type == Q8_0]
     assert quantized_concat and not any(cl_device.supports_op(c.out) for c in quantized_concat)
     also = {"ADD1", "MEAN", "SUM", "L2_NORM", "ARGMAX", "REPEAT", "CONCAT", "PAD", "SET_ROWS",
-            "GROUP_NORM", "OUT_PROD"}
+            "GROUP_NORM", "OUT_PROD", "ACC", "ARGSORT", "COUNT_EQUAL"}
     assert also | {str(g) for g in GluOp} <= claimed
     assert Op.MUL_MAT.value in claimed
