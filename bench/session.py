@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from typing import Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -58,6 +59,7 @@ class Session:
     results: list[Result] = dataclasses.field(default_factory=list)
     extra_sections: dict[str, Any] = dataclasses.field(default_factory=dict)
     goals: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    load_start: list[float] | None = None
 
     @classmethod
     def from_args(cls, backends: list[str], size: str, sections: list[str],
@@ -80,6 +82,9 @@ class Session:
         return [*self.targets, BlasTarget()]
 
     def run(self) -> None:
+        from .machine import load_average
+
+        self.load_start = load_average()
         cases = select(perf_cases(self.size), self.ops_pattern) if "ops" in self.sections else []
         models = model_cases(self.size) if "models" in self.sections else []
         extra = [s for s in ("sched", "alloc") if s in self.sections]
@@ -136,6 +141,7 @@ class Session:
 
     def print_report(self) -> None:
         c, notes = console(), Notes()
+        c.print(machine_line(), highlight=False)
         ops = [r for r in self.results if r.section == "op"]
         if ops:
             c.print(op_table(ops, notes, f"Per-op perf ({self.size})"))
@@ -165,7 +171,8 @@ class Session:
         from .machine import machine_info
         from .report_json import build_report
 
-        return build_report(size=self.size, machine=machine_info(), devices=self.devices(),
+        machine = {**machine_info(), "load_average_at_start": self.load_start}
+        return build_report(size=self.size, machine=machine, devices=self.devices(),
                             results=self.results, sections=self.extra_sections,
                             goals=self.goals)
 
@@ -179,6 +186,21 @@ class Session:
 
         write_plot(path, self.results, self.extra_sections.get("sched"),
                    title=f"ggsched bench ({self.size})")
+
+
+def machine_line() -> str:
+    """One line on the machine, with a warning when other work is competing for its CPUs."""
+    from .machine import blas_summary, cpu_model, load_average
+
+    n = os.cpu_count() or 1
+    load = load_average()
+    line = f"{cpu_model()}, {n} CPUs; numpy BLAS: {blas_summary()}"
+    if load:
+        line += f"; load average {load[0]:.1f}"
+        if load[0] > 0.5 * n:
+            line += (" — NOTE: the CPUs are busy with other work: threaded timings (BLAS, "
+                     "ggml-cpu) are unreliable; see --ggml-threads")
+    return line
 
 
 def _reference_skip(r: Result) -> bool:

@@ -22,7 +22,7 @@ import pytest
 from ggsched import ops
 from ggsched.errors import GGSchedError, UnsupportedOpError
 from ggsched.graph import build_graph
-from ggsched.op import GluOp, Op, RopeMode, UnaryOp
+from ggsched.op import GluOp, Op, RopeMode, SortOrder, UnaryOp
 from ggsched.tensor import Tensor
 from ggsched.types import GGMLType
 from opencl_support import (  # noqa: F401 - fixtures
@@ -133,6 +133,16 @@ for fn, lo in ((ops.add, -1.0), (ops.sub, -1.0), (ops.mul, -1.0), (ops.div, 0.5)
         case(n + "[alias]", lambda L, ta=ta, tb=tb, fn=fn, lo=lo: fn(
             L(ta, NE), L(tb, (13, 1, 3, 1), lo, 2.0)), alias=True)
 
+for t in TYPES:
+    for inplace in (False, True):
+        n = f"ACC({t})" + ("[inplace]" if inplace else "")
+        case(n, lambda L, t=t, inplace=inplace: ops.acc(
+            a := L(t, (13, 7, 3, 1)), L(t, (5, 3, 2)), a.nb[1], a.nb[2], a.nb[3], 4 * 15,
+            inplace=inplace))
+    case(f"ACC({t})[alias]", lambda L, t=t: ops.acc(
+        a := L(t, (13, 7, 3, 1)), L(t, (5, 3, 2)), a.nb[1], a.nb[2], a.nb[3], 4 * 15),
+        alias=True)
+
 SIMPLE_UNARY = {ops.sqr: (-2.0, 2.0), ops.sqrt: (0.1, 3.0), ops.log: (0.1, 3.0),
                 ops.sin: (-3.0, 3.0), ops.cos: (-3.0, 3.0)}
 for t in TYPES:
@@ -182,8 +192,19 @@ for t in TYPES:
         case(n + "[noncontig]", lambda L, t=t, fn=fn: fn(transposed(L, t, NE), 1e-5))
         case(n + "[inplace]", lambda L, t=t, fn=fn: fn(L(t, NE), 1e-5, inplace=True))
         case(n + "[alias]", lambda L, t=t, fn=fn: fn(L(t, NE), 1e-5), alias=True)
-    case(f"GROUP_NORM({t})", lambda L, t=t: ops.group_norm(L(t, (13, 7, 6, 2)), 3, 1e-6))
+    for groups in (3, 4):
+        case(f"GROUP_NORM({t},groups={groups})", lambda L, t=t, g=groups: ops.group_norm(
+            L(t, (13, 7, 6, 2), -2, 3), g, 1e-6))
+    case(f"GROUP_NORM({t})[inplace]", lambda L, t=t: ops.group_norm(
+        L(t, (11, 5, 4, 1)), 2, 1e-6, inplace=True))
     case(f"ARGMAX({t})", lambda L, t=t: ops.argmax(L(t, (13, 11))))
+    case(f"COUNT_EQUAL({t})", lambda L, t=t: ops.count_equal(L(t, NE, 0, 3), L(t, NE, 0, 3)))
+    for order in SortOrder:
+        case(f"ARGSORT({t},{order.name})", lambda L, t=t, o=order: ops.argsort(L(t, NE), o))
+        case(f"ARGSORT({t},{order.name})[ties]", lambda L, t=t, o=order: ops.argsort(
+            ties(L, t, NE), o))
+        case(f"ARGSORT({t},{order.name})[noncontig]",
+             lambda L, t=t, o=order: ops.argsort(transposed(L, t, NE), o))
     case(f"ARGMAX({t})[ties]", lambda L, t=t: ops.argmax(ties(L, t, (13, 11))))
     case(f"ARGMAX({t})[noncontig]", lambda L, t=t: ops.argmax(transposed(L, t, (13, 11))))
 
@@ -239,6 +260,9 @@ for ta, tb in itertools.product(TYPES, TYPES):
         ops.permute(L(ta, (k, 3, 5)), 0, 2, 1, 3), L(tb, (k, 5, 3))))
     case(n + "[into_view]", lambda L, ta=ta, tb=tb, k=k: ops.cpy(
         L(ta, (k, 5, 3)), gaps(L, tb, (k, 5, 3))))
+for ta, tb in ((F32, I32), (I32, F32)):
+    case(f"CPY({ta},{tb})[range]", lambda L, ta=ta, tb=tb: ops.cpy(
+        L(ta, (13, 5, 3), -300, 300), L(tb, (13, 5, 3))))
 for t in TYPES:
     k = k_for(t)
     case(f"REPEAT({t})", lambda L, t=t, k=k: ops.repeat_4d(L(t, (k, 1, 3, 1)), k, 7, 6, 2))
@@ -293,8 +317,11 @@ for (ta, tb), kernel in itertools.product(itertools.product(TYPES, TYPES), ("til
 for ta in TYPES:
     case(f"MUL_MAT({ta},f32)[odd_k]", lambda L, ta=ta: ops.mul_mat(
         L(ta, (K_ODD[ta], 9)), L(F32, (K_ODD[ta], 4))), env={"GGSCHED_OPENCL_MUL_MAT": "rows"})
-    case(f"OUT_PROD({ta},f32)", lambda L, ta=ta: ops.out_prod(L(ta, (k_for(ta), 7)),
-                                                             L(F32, (13, 7))))
+    for tb in TYPES:
+        case(f"OUT_PROD({ta},{tb})", lambda L, ta=ta, tb=tb: ops.out_prod(
+            L(ta, (k_for(ta), 7)), L(tb, (13, 7))))
+        case(f"OUT_PROD({ta},{tb})[bcast]", lambda L, ta=ta, tb=tb: ops.out_prod(
+            L(ta, (k_for(ta), 7, 2, 1)), L(tb, (11, 7, 4, 3))))
 
 
 # -- the tests ------------------------------------------------------------------------------------
@@ -338,8 +365,9 @@ def test_claims_cover_the_issue(cl_device) -> None:  # noqa: F811 - fixture
               "NORM", "RMS_NORM", "SOFT_MAX", "DIAG_MASK_INF", "ROPE", "GET_ROWS", "CPY",
               "CONT", "DUP", "SUM_ROWS", "MUL_MAT", *(str(u) for u in UnaryOp)}
     assert wanted <= claimed, f"not claimed: {sorted(wanted - claimed)}"
-    refused = {c.out.op_desc for c in CASES} - claimed
-    assert {"GROUP_NORM", "OUT_PROD"} <= refused
-    also = {"ADD1", "MEAN", "SUM", "L2_NORM", "ARGMAX", "REPEAT", "CONCAT", "PAD", "SET_ROWS"}
+    quantized_concat = [c for c in CASES if c.out.op is Op.CONCAT and c.out.type == Q8_0]
+    assert quantized_concat and not any(cl_device.supports_op(c.out) for c in quantized_concat)
+    also = {"ADD1", "MEAN", "SUM", "L2_NORM", "ARGMAX", "REPEAT", "CONCAT", "PAD", "SET_ROWS",
+            "GROUP_NORM", "OUT_PROD", "ACC", "ARGSORT", "COUNT_EQUAL"}
     assert also | {str(g) for g in GluOp} <= claimed
     assert Op.MUL_MAT.value in claimed

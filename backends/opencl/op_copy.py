@@ -1,9 +1,10 @@
 """Copies and rearrangements (kernels/cpy.cl), any layout on every side:
 
-- CPY, CONT, DUP: F32 and F16 in any combination, Q8_0/Q4_0 (packed rows) to F32 or F16,
-  and I32 to I32; the destination may have any ne with the same number of elements;
+- CPY, CONT, DUP: F32, F16, Q8_0 and Q4_0 in any combination (quantized rows packed; into a
+  quantized type with ggml's reference rounding, byte for byte), I32 to I32, and F32 to and
+  from I32 (truncating, as ggml); the destination may have any ne with as many elements;
 - REPEAT and CONCAT: F32, F16, I32 (the bytes of each element copied exactly);
-- PAD (F32) and SET_ROWS (F32 rows into F32/F16 rows, I32 or I64 indices).
+- PAD (F32) and SET_ROWS (F32 rows into F32/F16/Q8_0/Q4_0 rows, I32 or I64 indices).
 """
 
 from __future__ import annotations
@@ -22,9 +23,17 @@ PLAIN = (GGMLType.F32, GGMLType.F16, GGMLType.I32)
 
 
 def run_cpy(rt, t: Tensor) -> None:
-    k = rt.programs.kernel("cpy", "cpy")
-    src = t.src[0]
-    launch_elements(rt, k, src.nelements, *tensor_args(src, rt), *tensor_args(t, rt))
+    run_copy(rt, t.src[0], t)
+
+
+def run_copy(rt, src: Tensor, t: Tensor) -> None:
+    """Enqueue t = src's elements (in flat order), converted to t's type."""
+    if t.type in QUANTS:  # one work-item per destination block
+        k = rt.programs.kernel("cpy", "cpy_to_q")
+        n = t.nelements // t.traits.blck_size
+    else:
+        k, n = rt.programs.kernel("cpy", "cpy"), src.nelements
+    launch_elements(rt, k, n, *tensor_args(src, rt), *tensor_args(t, rt))
 
 
 def run_repeat(rt, t: Tensor) -> None:
@@ -46,19 +55,20 @@ def run_pad(rt, t: Tensor) -> None:
 
 
 def run_set_rows(rt, t: Tensor) -> None:
-    k = rt.programs.kernel("cpy", "set_rows")
     src, rows = t.src[0], t.src[1]
+    quantized = t.type in QUANTS
+    k = rt.programs.kernel("cpy", "set_rows_q" if quantized else "set_rows")
+    n = src.nelements // (t.traits.blck_size if quantized else 1)
     args = tensor_args(src, rt) + tensor_args(rows, rt) + tensor_args(t, rt)
-    launch_elements(rt, k, src.nelements, *args)
+    launch_elements(rt, k, n, *args)
 
 
 def _cpy_ok(t: Tensor) -> bool:
     src = t.src[0]
-    if src.type in QUANTS:
-        return t.type in FLOATS and src.is_contiguous_rows
-    if src.type in FLOATS and t.type in FLOATS:
-        return True
-    return src.type == t.type == GGMLType.I32
+    if src.type in (*FLOATS, *QUANTS) and t.type in (*FLOATS, *QUANTS):
+        packed = [x for x in (src, t) if x.type in QUANTS]
+        return all(x.is_contiguous_rows for x in packed)
+    return {src.type, t.type} in ({GGMLType.I32}, {GGMLType.F32, GGMLType.I32})
 
 
 def _same_plain_type(t: Tensor) -> bool:
@@ -72,7 +82,8 @@ def _pad_ok(t: Tensor) -> bool:
 def _set_rows_ok(t: Tensor) -> bool:
     src, rows = t.src[0], t.src[1]
     ok_rows = rows.type in (GGMLType.I32, GGMLType.I64)
-    return t.type in FLOATS and src.type == GGMLType.F32 and ok_rows
+    ok_dst = t.type in FLOATS or (t.type in QUANTS and t.is_contiguous_rows)
+    return ok_dst and src.type == GGMLType.F32 and ok_rows
 
 
 IMPLS = {

@@ -1,5 +1,5 @@
 """MUL_MAT (kernels/mul_mat.cl): src0 F32/F16/Q8_0/Q4_0 (dequantized on the fly), src1 F32/F16,
-dst F32; src0 broadcast over dims 2 and 3.
+dst F32; src0 broadcast over dims 2 and 3. Also OUT_PROD (same types, one plain kernel).
 
 Two kernels, both correct for every claimed case:
 - ``tiled``: local-memory tiles, any layout; the choice on GPUs (and the fallback everywhere);
@@ -20,7 +20,7 @@ from ggsched.op import Op
 from ggsched.tensor import Tensor
 from ggsched.types import GGMLType
 
-from .args import tensor_args
+from .args import launch_elements, tensor_args
 from .impl import OpImpl
 
 F32, F16, Q8_0, Q4_0 = GGMLType.F32, GGMLType.F16, GGMLType.Q8_0, GGMLType.Q4_0
@@ -112,4 +112,20 @@ def _mul_mat_ok(t: Tensor) -> bool:
     return a.type not in (Q8_0, Q4_0) or a.is_contiguous_rows
 
 
-IMPLS = {Op.MUL_MAT: OpImpl(_mul_mat_ok, run_mul_mat)}
+def run_out_prod(rt, t: Tensor) -> None:
+    k = rt.programs.kernel("mul_mat", "out_prod")
+    args = tensor_args(t.src[0], rt) + tensor_args(t.src[1], rt) + tensor_args(t, rt)
+    launch_elements(rt, k, t.nelements, *args)
+
+
+def _out_prod_ok(t: Tensor) -> bool:
+    a, b = t.src[0], t.src[1]
+    if a.type not in (F32, F16, Q8_0, Q4_0) or b.type not in (F32, F16) or t.type != F32:
+        return False
+    return a.type not in (Q8_0, Q4_0) or a.is_contiguous_rows
+
+
+IMPLS = {
+    Op.MUL_MAT: OpImpl(_mul_mat_ok, run_mul_mat),
+    Op.OUT_PROD: OpImpl(_out_prod_ok, run_out_prod),
+}

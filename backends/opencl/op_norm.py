@@ -1,4 +1,5 @@
-"""Reductions (kernels/norm.cl), any layout: NORM, RMS_NORM, L2_NORM, MEAN and ARGMAX (F32),
+"""Reductions (kernels/norm.cl), any layout: NORM, RMS_NORM, L2_NORM, GROUP_NORM, MEAN and
+ARGMAX (F32),
 SUM_ROWS and SUM (F32, F16).
 
 One work-group per row, of a fixed size (64, or less where the kernel allows less) so each
@@ -11,7 +12,7 @@ from ggsched.op import Op
 from ggsched.tensor import Tensor
 from ggsched.types import GGMLType
 
-from .args import f32, launch_elements, pow2_at_most, tensor_args
+from .args import f32, i32, launch_elements, pow2_at_most, tensor_args
 from .discovery import import_pyopencl
 from .impl import OpImpl
 
@@ -56,6 +57,18 @@ def run_sum(rt, t: Tensor) -> None:
               cl.LocalMemory(4 * n))
 
 
+def run_group_norm(rt, t: Tensor) -> None:
+    cl = import_pyopencl()
+    k = rt.programs.kernel("norm", "group_norm")
+    src = t.src[0]
+    n_groups, eps = t.op_params[0], t.op_params[1]
+    per_group = -(-src.ne[2] // n_groups)
+    n = row_group(rt, k)
+    grid = (n, -(-src.ne[2] // per_group), src.ne[3])
+    rt.launch(k, grid, (n, 1, 1), i32(per_group), f32(eps), *tensor_args(src, rt),
+              *tensor_args(t, rt), cl.LocalMemory(4 * n))
+
+
 def run_argmax(rt, t: Tensor) -> None:
     k = rt.programs.kernel("norm", "argmax")
     launch_elements(rt, k, t.nelements, *tensor_args(t.src[0], rt), *tensor_args(t, rt))
@@ -76,6 +89,7 @@ def _argmax_ok(t: Tensor) -> bool:
 IMPLS = {
     **{op: OpImpl(_f32, run_norm) for op in NORM_KERNELS},
     Op.SUM: OpImpl(_sum_rows_ok, run_sum),
+    Op.GROUP_NORM: OpImpl(_f32, run_group_norm),
     Op.ARGMAX: OpImpl(_argmax_ok, run_argmax),
     Op.SUM_ROWS: OpImpl(_sum_rows_ok, run_sum_rows),
     Op.MEAN: OpImpl(_f32, run_sum_rows),

@@ -1,6 +1,7 @@
-// Copies and rearrangements: CPY/CONT/DUP, REPEAT, CONCAT. One work-item per element
-// (ELEMENT). Same type: the element's bytes are copied exactly; f32 <-> f16 converted (round
-// to nearest even); a quantized source (CPY to f32/f16) dequantized.
+// Copies and rearrangements: CPY/CONT/DUP, REPEAT, CONCAT, PAD, SET_ROWS. One work-item per
+// element (ELEMENT) or per quantized block. Same type: the element's bytes are copied exactly;
+// f32 <-> f16 converted (round to nearest even), float -> i32 truncated, a quantized source
+// dequantized, a quantized destination quantized as ggml's reference code does.
 
 void copy_element(global char *to, const global char *from, int type) {
     if (type == TYPE_F16) {
@@ -21,6 +22,10 @@ kernel void cpy(TENSOR(src0), TENSOR(dst)) {
     global char *to = AT(dst, d0, d1, d2, d3);
     if (src0_type == TYPE_Q8_0 || src0_type == TYPE_Q4_0) {
         store_f(to, dst_type, load_q(ROW(src0, i1, i2, i3), src0_type, i0));
+    } else if (dst_type == TYPE_I32 && src0_type != TYPE_I32) {
+        *(global int *)to = (int)load_f(AT(src0, i0, i1, i2, i3), src0_type);  // truncates
+    } else if (src0_type == TYPE_I32 && dst_type != TYPE_I32) {
+        store_f(to, dst_type, (float)*(const global int *)AT(src0, i0, i1, i2, i3));
     } else if (src0_type != dst_type) {
         store_f(to, dst_type, load_f(AT(src0, i0, i1, i2, i3), src0_type));
     } else {
@@ -68,4 +73,70 @@ kernel void set_rows(TENSOR(src0), TENSOR(rows), TENSOR(dst)) {
     const global char *r = AT(rows, i1, i2 % rows_ne.s1, i3 % rows_ne.s2, 0);
     const long row = rows_type == TYPE_I32 ? *(const global int *)r : *(const global long *)r;
     store_f(AT(dst, i0, row, i2, i3), dst_type, load_f(AT(src0, i0, i1, i2, i3), src0_type));
+}
+
+// ggml's quantize_row_q8_0_ref / q4_0_ref for one block of QK values, float32 throughout
+// (round() is C's roundf; the (int) cast truncates like C's (int8_t) cast).
+void quantize_block(const float *x, global char *blk, int type) {
+    float amax = 0.0f, vmax = 0.0f;
+    for (int j = 0; j < QK; j++) {
+        if (fabs(x[j]) > amax) {
+            amax = fabs(x[j]);
+            vmax = x[j];
+        }
+    }
+    const float d = type == TYPE_Q8_0 ? amax / 127.0f : vmax / -8.0f;
+    const float id = d != 0.0f ? 1.0f / d : 0.0f;
+    vstore_half_rte(d, 0, (global half *)blk);
+    if (type == TYPE_Q8_0) {
+        for (int j = 0; j < QK; j++) {
+            blk[2 + j] = (char)round(x[j] * id);
+        }
+        return;
+    }
+    for (int j = 0; j < QK / 2; j++) {
+        const int lo = min(15, (int)(x[j] * id + 8.5f));
+        const int hi = min(15, (int)(x[j + QK / 2] * id + 8.5f));
+        blk[2 + j] = (char)(lo | (hi << 4));
+    }
+}
+
+float load_any(TENSOR(t), int i0, int i1, int i2, int i3) {
+    if (t_type == TYPE_Q8_0 || t_type == TYPE_Q4_0) {
+        return load_q(ROW(t, i1, i2, i3), t_type, i0);
+    }
+    return load_f(AT(t, i0, i1, i2, i3), t_type);
+}
+
+// cpy into a quantized dst: one work-item per dst block; the block's QK elements take the
+// values of src0's elements with the same flat index (as cpy).
+kernel void cpy_to_q(TENSOR(src0), TENSOR(dst)) {
+    const int4 blocks = (int4)(dst_ne.s0 / QK, dst_ne.s1, dst_ne.s2, dst_ne.s3);
+    ELEMENT(k, blocks, b, i1, i2, i3);
+    const long first = QK * (long)b + (long)dst_ne.s0 * (i1 + (long)dst_ne.s1 *
+                                                         (i2 + (long)dst_ne.s2 * i3));
+    const int4 ne = src0_ne;
+    float x[QK];
+    for (int j = 0; j < QK; j++) {
+        const long e = first + j;
+        x[j] = load_any(TARGS(src0), (int)(e % ne.s0), (int)(e / ne.s0 % ne.s1),
+                        (int)(e / ((long)ne.s0 * ne.s1) % ne.s2),
+                        (int)(e / ((long)ne.s0 * ne.s1 * ne.s2)));
+    }
+    const int size = dst_type == TYPE_Q8_0 ? 2 + QK : 2 + QK / 2;
+    quantize_block(x, ROW(dst, i1, i2, i3) + (long)b * size, dst_type);
+}
+
+// set_rows into a quantized dst: one work-item per block of src0 (f32 rows)
+kernel void set_rows_q(TENSOR(src0), TENSOR(rows), TENSOR(dst)) {
+    const int4 blocks = (int4)(src0_ne.s0 / QK, src0_ne.s1, src0_ne.s2, src0_ne.s3);
+    ELEMENT(k, blocks, b, i1, i2, i3);
+    const global char *r = AT(rows, i1, i2 % rows_ne.s1, i3 % rows_ne.s2, 0);
+    const long row = rows_type == TYPE_I32 ? *(const global int *)r : *(const global long *)r;
+    float x[QK];
+    for (int j = 0; j < QK; j++) {
+        x[j] = load_f(AT(src0, QK * b + j, i1, i2, i3), src0_type);
+    }
+    const int size = dst_type == TYPE_Q8_0 ? 2 + QK : 2 + QK / 2;
+    quantize_block(x, ROW(dst, row, i2, i3) + (long)b * size, dst_type);
 }

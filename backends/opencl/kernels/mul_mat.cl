@@ -25,6 +25,21 @@ INLINE float load_src(TENSOR(t), int k, int row, int i2, int i3) {
     return load_f(AT(t, k, row, i2, i3), t_type);
 }
 
+// OUT_PROD: dst[i0, i1, i2, i3] = sum_k src0[i0, k, i2 / r2, i3 / r3] * src1[i1, k, i2, i3].
+// One work-item per dst element (training-sized work, not a hot path).
+kernel void out_prod(TENSOR(src0), TENSOR(src1), TENSOR(dst)) {
+    ELEMENT(e, dst_ne, i0, i1, i2, i3);
+    const int i02 = i2 / (dst_ne.s2 / src0_ne.s2), i03 = i3 / (dst_ne.s3 / src0_ne.s3);
+    float s = 0.0f;
+    for (int k = 0; k < src0_ne.s1; k++) {
+        const float a = src0_type == TYPE_Q8_0 || src0_type == TYPE_Q4_0
+                            ? load_q(ROW(src0, k, i02, i03), src0_type, i0)
+                            : load_f(AT(src0, i0, k, i02, i03), src0_type);
+        s += a * load_f(AT(src1, i1, k, i2, i3), src1_type);
+    }
+    *(global float *)AT(dst, i0, i1, i2, i3) = s;
+}
+
 #ifdef BM
 #define LM (BM / WM)
 #define LN (BN / WN)

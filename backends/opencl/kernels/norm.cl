@@ -101,3 +101,31 @@ kernel void argmax(TENSOR(src0), TENSOR(dst)) {
     }
     *(global int *)AT(dst, i1, 0, 0, 0) = at;
 }
+
+// GROUP_NORM: channels (dim 2) in groups of per_group (the last may be smaller), each group
+// normalized over all its ne0 * ne1 * channels values, per i3. One work-group per (group, i3):
+// global = (L, n_groups, ne3).
+kernel void group_norm(int per_group, float eps, TENSOR(src0), TENSOR(dst),
+                       local float *scratch) {
+    const int lid = get_local_id(0), n = get_local_size(0);
+    const int c0 = get_global_id(1) * per_group, i3 = get_global_id(2);
+    const int4 ne = src0_ne;
+    const long plane = (long)ne.s0 * ne.s1, count = plane * (min(c0 + per_group, ne.s2) - c0);
+    float s = 0.0f;
+    for (long k = lid; k < count; k += n) {
+        s += load_f(AT(src0, k % ne.s0, k / ne.s0 % ne.s1, c0 + k / plane, i3), src0_type);
+    }
+    const float mean = group_sum(scratch, s) / count;
+    float v = 0.0f;
+    for (long k = lid; k < count; k += n) {
+        const float d =
+            load_f(AT(src0, k % ne.s0, k / ne.s0 % ne.s1, c0 + k / plane, i3), src0_type) - mean;
+        v += d * d;
+    }
+    const float scale = 1.0f / sqrt(group_sum(scratch, v) / count + eps);
+    for (long k = lid; k < count; k += n) {
+        const long i0 = k % ne.s0, i1 = k / ne.s0 % ne.s1, i2 = c0 + k / plane;
+        const float x = load_f(AT(src0, i0, i1, i2, i3), src0_type);
+        store_f(AT(dst, i0, i1, i2, i3), dst_type, (x - mean) * scale);
+    }
+}
