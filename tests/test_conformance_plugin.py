@@ -101,3 +101,10 @@ def test_safe_under_xdist(pytester):
                                         "no:cacheprovider", "-n", "2", *select)
     res.assert_outcomes(passed=n)
     assert n > 20
+
+
+def test_a_broken_manifest_is_a_usage_error(pytester):
+    manifest = pytester.makefile(".toml", bad='[[xfail]]\nid = "ADD"\n')
+    res = run(pytester, "--ggsched-backend", "cpu", "--ggsched-xfails", str(manifest))
+    assert res.ret == pytest.ExitCode.USAGE_ERROR
+    assert "entry 1 needs an id and a reason" in res.stderr.str()
