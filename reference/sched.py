@@ -97,8 +97,7 @@ class Scheduler:
         self.graph_size = graph_size
         self.n_copies = MAX_COPIES if parallel else 1
         self.op_offload = op_offload
-        self.st = SchedState(self.backends, self.bufts)
-        self.st.op_offload = op_offload
+        self.st = SchedState(self.backends, self.bufts, op_offload)
         self.galloc = GAllocr(self.bufts)
         self.events = [_events(b, self.n_copies) for b in self.backends]
         self.debug = _env_int("GGSCHED_DEBUG")
@@ -183,6 +182,7 @@ class Scheduler:
         self._check_size(graph)
         self._forget_previous()
         self.is_reset = False
+        self.is_alloc = False  # whatever was allocated is no longer placed
         st = self.st
         st.new_graph()
         view_op = view_op_flags(graph.nodes)

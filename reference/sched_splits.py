@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from .backend import BufferUsage
 from .graph import Graph
-from .sched_state import UNASSIGNED, SchedState
+from .sched_state import SchedState
 from .tensor import Tensor, view_tensor
 
 # ggml's GGML_SCHED_MAX_SPLIT_INPUTS: the initial capacity of a split's inputs. A split that is
@@ -218,17 +218,5 @@ def _copy_leafs(st: SchedState, res: SplitResult) -> tuple[list[Tensor], list[in
     return leafs, leaf_ids
 
 
-def split_of_node(splits: list[Split], i: int) -> int:
-    """Index of the split holding node i (splits are sorted and cover every node)."""
-    lo, hi = 0, len(splits) - 1
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if splits[mid].i_start <= i:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
-
-
-__all__ = ["UNASSIGNED", "Copies", "GraphCopy", "Split", "SplitResult", "build_graph_copy",
-           "pass5_split", "undo_rewrites"]
+__all__ = ["Copies", "GraphCopy", "Split", "SplitResult", "build_graph_copy", "pass5_split",
+           "undo_rewrites"]

@@ -22,8 +22,10 @@ UNASSIGNED = -1
 class SchedState:
     """Backend ids of tensors (-1 = unassigned), why each was chosen, and capability caches."""
 
-    def __init__(self, backends: Sequence[Backend], bufts: Sequence[BufferType]) -> None:
+    def __init__(self, backends: Sequence[Backend], bufts: Sequence[BufferType],
+                 op_offload: bool = True) -> None:
         self.backends = list(backends)
+        self.op_offload = op_offload
         self.bufts = list(bufts)
         self.n_backends = len(backends)
         self.cpu = self.n_backends - 1  # ggml: the last backend is assumed to be the CPU
