@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pytest
 from ggsched import ops
+from ggsched.backends.opencl.runtime import Runtime
 from ggsched.errors import GGSchedError, UnsupportedOpError
 from ggsched.graph import build_graph
 from ggsched.op import GluOp, Op, RopeMode, SortOrder, UnaryOp
@@ -371,3 +372,14 @@ def test_claims_cover_the_issue(cl_device) -> None:  # noqa: F811 - fixture
             "GROUP_NORM", "OUT_PROD", "ACC", "ARGSORT", "COUNT_EQUAL"}
     assert also | {str(g) for g in GluOp} <= claimed
     assert Op.MUL_MAT.value in claimed
+
+
+@pytest.mark.parametrize("max_group", [64, 16])
+def test_mul_mat_tiles_for_small_work_groups(cl_backend, monkeypatch, max_group):  # noqa: F811
+    """A device that allows fewer work-items per group gets a smaller tile, still correct."""
+    monkeypatch.setattr(Runtime, "max_work_group", property(lambda self: max_group))
+    L = Leafs(1234)
+    c = Case(f"MUL_MAT(f16,f32)[max_group={max_group}]",
+             ops.mul_mat(L(F16, (40, 37, 2)), L(F32, (40, 21, 2))), L.feeds,
+             env={"GGSCHED_OPENCL_MUL_MAT": "tiled"})
+    run_case(c, cl_backend, monkeypatch)
