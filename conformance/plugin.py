@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from . import xfails
 from .cases.base import Named
 from .report import Collector, case_properties, result_properties, summary
 from .result import repro_command
@@ -43,6 +44,10 @@ def pytest_configure(config):
         a = availability(name)
         if not a.available:  # never a silent skip
             raise pytest.UsageError(f"--ggsched-backend {name}: unavailable: {a.reason}")
+    try:
+        xfails.load(config.option.ggsched_xfails, ())
+    except xfails.ManifestError as e:
+        raise pytest.UsageError(str(e)) from None
     collector = Collector()
     config.stash[COLLECTOR] = collector
     config.pluginmanager.register(collector, "ggsched-collector")
