@@ -44,15 +44,17 @@ class Restricted(Backend):
         name: str | None = None,
         offload: Predicate | None = None,
         type: DeviceType | None = None,
+        *,
+        device: RestrictedDevice | None = None,
     ) -> None:
+        """``device``: share an existing wrapper's device (and so its answers and memory)
+        instead of describing a new one."""
         self.inner = backend
-        refused, what = compile_refusals(refuse)
-        super().__init__(
-            RestrictedDevice(
-                backend.device, refused, what, host_readable, name or f"{backend.name}-restricted",
-                offload, type,
-            )
-        )
+        if device is None:
+            refused, what = compile_refusals(refuse)
+            device = RestrictedDevice(backend.device, refused, what, host_readable,
+                                      name or f"{backend.name}-restricted", offload, type)
+        super().__init__(device)
 
     def graph_compute_async(self, graph: Graph) -> None:
         # NOTE: a scheduler bug would otherwise pass silently: the wrapped backend can run
@@ -133,10 +135,7 @@ class RestrictedDevice(Device):
         return self.inner.event_new()
 
     def init_backend(self, params: str = "") -> Backend:
-        wrapped = Restricted.__new__(Restricted)
-        wrapped.inner = self.inner.init_backend(params)
-        Backend.__init__(wrapped, self)
-        return wrapped
+        return Restricted(self.inner.init_backend(params), device=self)
 
 
 class DeviceBufferType(BufferType):

@@ -24,20 +24,11 @@ from .cases.bounds import graph_bound
 from .checks import Check, Problem, Unsupported
 from .compare import compare
 from .schedrun import Weights, values_of
+from .scheduling import model
 from .targets import Target
 
 F32 = GGMLType.F32
 SIZES = {"gpt2": (16, 8, 4), "llama": (16, 8, 3), "bert": (16, 7, 2)}
-
-
-def _resized(graph: str, n_tokens: int):
-    from ggsched import models
-
-    if graph == "gpt2":
-        return models.gpt2(n_embd=64, n_head=4, n_layer=2, n_tokens=n_tokens, n_vocab=128)
-    if graph == "llama":
-        return models.llama_block(n_embd=64, n_head=4, n_head_kv=2, n_ff=128, n_tokens=n_tokens)
-    return models.bert_block(n_embd=64, n_head=4, n_ff=256, n_tokens=n_tokens)
 
 
 def _refused(target: Target, graph: Graph) -> None:
@@ -72,13 +63,13 @@ class Reserve(Check):
     def check(self, target, seed):
         sizes = SIZES[self.graph]
         galloc = GAllocr(target.backend.default_buffer_type)
-        first = _resized(self.graph, sizes[0])
+        first = model(self.graph, n_tokens=sizes[0])
         _refused(target, first.graph)
         if not galloc.reserve(first.graph):
             raise Problem("reserve() could not allocate the measured buffer")
         reserved = galloc.get_buffer_size(0)
         for n in sizes:
-            m = first if n == sizes[0] else _resized(self.graph, n)
+            m = first if n == sizes[0] else model(self.graph, n_tokens=n)
             feeds = m.feeds(np.random.default_rng(seed))
             with Weights([(m.weights, target.backend.default_buffer_type)], feeds) as w:
                 if not galloc.alloc_graph(m.graph) or galloc.get_buffer_size(0) != reserved:
@@ -140,7 +131,7 @@ class NoOverlap(Check):
     family: ClassVar[str] = "allocation"
 
     def check(self, target, seed):
-        m = _resized(self.graph, SIZES[self.graph][0])
+        m = model(self.graph, n_tokens=SIZES[self.graph][0])
         buft = target.backend.default_buffer_type
         feeds = m.feeds(np.random.default_rng(seed))
         with Weights([(m.weights, buft)], feeds):

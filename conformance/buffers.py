@@ -22,6 +22,7 @@ from ggsched.backend import (
     tensor_get,
     tensor_memset,
     tensor_set,
+    view_init,
 )
 from ggsched.graph import build_graph
 from ggsched.layout import from_numpy_bytes, read_values
@@ -115,8 +116,6 @@ class SetGet(Check):
         buffer = placed(target, root)
         t = ops.view_1d(root, self.N, 24) if self.view else root
         if self.view:
-            from ggsched.backend import view_init
-
             view_init(t)
         before = _bytes(rng, root.nbytes)
         tensor_set(root, before)

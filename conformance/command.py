@@ -60,7 +60,12 @@ def _problems(run: SuiteRun, console: Console) -> int:
 def report(console: Console, avail: list[Availability], run: SuiteRun, seconds: float) -> None:
     print_report(console, {a.name: a.device for a in avail}, run.results)
     for text in run.stale:
-        console.print(f"[yellow]warning:[/] {text}")
+        console.print(f"[yellow]warning:[/] {text}", soft_wrap=True)
+    could = [r for r in run.results if r.details.get("could_claim")]
+    if could:
+        console.print(f"could claim ({len(could)}): refused by supports_op but correct when run:")
+        for r in could:
+            console.print(f"  {r.backend} {r.id}", soft_wrap=True)
     for backend, counts in summary(run.results).items():
         line = ", ".join(f"{v} {k}" for k, v in counts.items() if v)
         console.print(f"{backend}: {line}")

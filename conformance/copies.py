@@ -56,10 +56,9 @@ def _shape(t: GGMLType) -> tuple[int, ...]:
 def _look(root: Tensor, layout: str) -> Tensor:
     """The tensor that is copied: the root, a view with an offset, or a permutation."""
     if layout == "view":
-        ne0 = root.ne[0] // 2
-        offset = root.nb[0] * (root.traits.blck_size if root.traits.is_quantized else 3)
-        offset //= root.traits.blck_size
-        return ops.view_4d(root, ne0, *root.ne[1:], *root.nb[1:], offset)
+        # half of each row, starting one block (quantized) or three elements in
+        offset = root.traits.type_size * (1 if root.traits.is_quantized else 3)
+        return ops.view_4d(root, root.ne[0] // 2, *root.ne[1:], *root.nb[1:], offset)
     if layout == "perm":
         return ops.permute(root, 0, 2, 1, 3)
     return root

@@ -17,9 +17,7 @@ from .cases.bounds import graph_bound
 from .checks import Check, Problem
 from .compare import compare
 from .schedrun import Weights, evaluate
-from .scheduling import MODELS, REFUSALS, restricted, weight_groups
-
-F32 = "f32"
+from .scheduling import REFUSALS, model, restricted, weight_groups
 
 
 @dataclass(frozen=True)
@@ -34,7 +32,7 @@ class Pipeline(Check):
     family: ClassVar[str] = "pipeline"
 
     def check(self, target, seed):
-        built = [MODELS[g](F32) for g in self.graphs]
+        built = [model(g) for g in self.graphs]
         first = (restricted(target.backend, REFUSALS[self.graphs[0]][0], "")
                  if self.refuse else target.backend)
         sched = Scheduler([first, target.cpu], parallel=True)

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import pytest
 
-from .cases.base import Named
 from .report import Collector, case_properties, result_properties, summary
-from .result import repro_command
-from .suite import Options, Suite
-from .targets import availability
 
-SUITE = pytest.StashKey[Suite]()
+# NOTE: pytest loads this plugin in every run of the environment it is installed in; the
+# suite's modules (cases, golden, scheduler, hypothesis) are imported only once it is used.
+SUITE = pytest.StashKey["Suite"]()
 COLLECTOR = pytest.StashKey[Collector]()
 PARAMS = ("ggsched_backend_name", "ggsched_case")
 
@@ -39,23 +37,36 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     config.addinivalue_line(
         "markers", "ggsched_family(name): a conformance test over one family's cases")
+    collector = Collector()
+    config.stash[COLLECTOR] = collector
+    config.pluginmanager.register(collector, "ggsched-collector")
+    if not (config.option.ggsched_backend or config.option.ggsched_xfails):
+        return
+    from . import xfails
+    from .targets import availability
+
     for name in config.option.ggsched_backend:
         a = availability(name)
         if not a.available:  # never a silent skip
             raise pytest.UsageError(f"--ggsched-backend {name}: unavailable: {a.reason}")
-    collector = Collector()
-    config.stash[COLLECTOR] = collector
-    config.pluginmanager.register(collector, "ggsched-collector")
+    try:
+        xfails.load(config.option.ggsched_xfails, ())
+    except xfails.ManifestError as e:
+        raise pytest.UsageError(str(e)) from None
 
 
-def _options(config) -> Options:
+def _options(config):
+    from .suite import Options
+
     opt = config.option
     return Options(tuple(opt.ggsched_backend), opt.ggsched_seed, opt.ggsched_quick,
                    tuple(opt.ggsched_ops), tuple(opt.ggsched_xfails), opt.ggsched_probe)
 
 
-def suite_of(config) -> Suite:
+def suite_of(config):
     """The run's Suite, made on first use."""
+    from .suite import Suite
+
     if SUITE not in config.stash:
         suite = Suite(_options(config))
         if not suite.backends:
@@ -77,6 +88,11 @@ def pytest_generate_tests(metafunc):
 
 
 def pytest_collection_modifyitems(session, config, items):
+    if SUITE not in config.stash:
+        return
+    from .cases.base import Named
+    from .result import repro_command
+
     keep, drop = [], []
     for item in items:
         if item.get_closest_marker("ggsched_family") is None:
@@ -94,13 +110,12 @@ def pytest_collection_modifyitems(session, config, items):
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
-    if SUITE in config.stash:
-        suite = config.stash[SUITE]
-        suite.manifest.warn_stale(suite.all_cases())
+    suite = config.stash[SUITE]
+    suite.manifest.warn_stale(suite.all_cases())
 
 
 @pytest.fixture(scope="session")
-def ggsched_suite(request) -> Suite:
+def ggsched_suite(request):
     return suite_of(request.config)
 
 

@@ -33,13 +33,17 @@ from .targets import Target
 
 F32, F16, Q8_0 = GGMLType.F32, GGMLType.F16, GGMLType.Q8_0
 
-MODELS: dict[str, Callable[[GGMLType], models.Model]] = {
-    "gpt2": lambda w: models.gpt2(n_embd=64, n_head=4, n_layer=2, n_tokens=16, n_vocab=128,
-                                  wtype=w),
-    "llama": lambda w: models.llama_block(n_embd=64, n_head=4, n_head_kv=2, n_ff=128,
-                                          n_tokens=16, wtype=w),
-    "bert": lambda w: models.bert_block(n_embd=64, n_head=4, n_ff=256, n_tokens=16, wtype=w),
+MODELS: dict[str, Callable[..., models.Model]] = {  # small: the suite runs them many times
+    "gpt2": lambda w, n: models.gpt2(n_embd=64, n_head=4, n_layer=2, n_tokens=n, n_vocab=128,
+                                     wtype=w),
+    "llama": lambda w, n: models.llama_block(n_embd=64, n_head=4, n_head_kv=2, n_ff=128,
+                                             n_tokens=n, wtype=w),
+    "bert": lambda w, n: models.bert_block(n_embd=64, n_head=4, n_ff=256, n_tokens=n, wtype=w),
 }
+
+
+def model(name: str, wtype: GGMLType | str = F32, n_tokens: int = 16) -> models.Model:
+    return MODELS[name](wtype, n_tokens)
 # ops a restricted copy of the backend refuses, per graph: the split points of interest
 REFUSALS = {
     "gpt2": (("SOFT_MAX",), ("MUL_MAT", "GELU")),
@@ -124,12 +128,12 @@ class Sched(Check):
         return [first, restricted(target.new_instance(), other, "-2"), target.cpu]
 
     def check(self, target, seed):
-        model = MODELS[self.graph](self.wtype)
-        feeds = model.feeds(np.random.default_rng(seed))
+        m = model(self.graph, self.wtype)
+        feeds = m.feeds(np.random.default_rng(seed))
         backends = self.backends(target)
-        groups = weight_groups(model.weights, model.graph, backends[0], target.cpu, self.weights)
+        groups = weight_groups(m.weights, m.graph, backends[0], target.cpu, self.weights)
         with Weights(groups, feeds) as w:
-            scheduled_twice(backends, model.graph, [model.output], feeds, w,
+            scheduled_twice(backends, m.graph, [m.output], feeds, w,
                             f"{self.graph} over {', '.join(b.name for b in backends)}")
 
 

@@ -30,7 +30,7 @@ from .backend import (
 from .errors import AllocationError, GraphError
 from .graph import Graph
 from .op import INPLACE_OPS, Op
-from .tensor import Tensor, TensorFlag, are_same_layout
+from .tensor import Tensor, are_same_layout
 
 DEBUG_ENV = "GGSCHED_DEBUG_ALLOC"
 MAX_FREE_BLOCKS = 256  # per chunk, as in ggml
@@ -493,13 +493,13 @@ class GAllocr:
             # NOTE: op NONE views are the scheduler's dependency markers, not real views
             if node.view_src is not None and node.op is not Op.NONE:
                 self._hn(node.view_src).n_views += 1
-            if node.flags & TensorFlag.INPUT:
+            if node.is_input:
                 self._allocate_node(node, buffer_id)
             for src in node.src:
                 if src is None:
                     continue
                 self._hn(src).n_children += 1
-                if src.flags & TensorFlag.INPUT:
+                if src.is_input:
                     self._allocate_node(src, buffer_id)
 
     def _release_parents(self, node: Tensor) -> None:
@@ -567,7 +567,7 @@ class GAllocr:
                 return "it is a view (views are never galloc-owned)"
             return "it is not galloc-owned (external, pre-allocated or already reused)"
         vs = parent.view_src
-        if parent.flags & TensorFlag.OUTPUT or (vs is not None and vs.flags & TensorFlag.OUTPUT):
+        if parent.is_output or (vs is not None and vs.is_output):
             return "it is an output"
         if not are_same_layout(node, parent):
             return "the layouts differ (type, ne or nb)"
@@ -598,7 +598,7 @@ class GAllocr:
             talloc.free_bytes((chunk, offset + node_size), parent_size - node_size)
 
     def _free_node(self, t: Tensor, why: str) -> None:
-        if t.flags & TensorFlag.OUTPUT:
+        if t.is_output:
             log.debug("not freeing %s: it is an output", t.name)
             return
         hn = self._hn(t)

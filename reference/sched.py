@@ -28,6 +28,8 @@ unexpected reallocation (same graph size, same buffer types) a SchedulerError, `
 
 from __future__ import annotations
 
+import functools
+import gc
 import os
 import sys
 from collections.abc import Sequence
@@ -38,16 +40,36 @@ from .alloc import GAllocr
 from .backend import Backend, BufferType, DeviceType
 from .errors import AllocationError, SchedulerError
 from .graph import DEFAULT_GRAPH_SIZE, Graph
-from .op import VIEW_OPS
 from .sched_exec import EvalCallback, Executor
 from .sched_passes import assign_backends, check_assignment
 from .sched_plan import Placement, format_assignments, plan_data
 from .sched_splits import GraphCopy, Split, build_graph_copy, pass5_split, undo_rewrites
-from .sched_state import UNASSIGNED, SchedState
+from .sched_state import UNASSIGNED, SchedState, view_op_flags
 from .tensor import Tensor
 
 MAX_BACKENDS = 16  # GGML_SCHED_MAX_BACKENDS
 MAX_COPIES = 4  # GGML_SCHED_MAX_COPIES
+
+
+def _gc_paused(method):
+    """Run ``method`` with Python's cyclic garbage collector paused.
+
+    NOTE: placing a graph creates tens of thousands of small acyclic objects; each burst
+    triggers full collections over every live tensor, which made up a third of the time of a
+    100k-node reserve. The collector's state is restored afterwards (nesting is fine).
+    """
+
+    @functools.wraps(method)
+    def wrapper(*args, **kwargs):
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return method(*args, **kwargs)
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    return wrapper
 
 
 def _env_int(name: str) -> int:
@@ -75,8 +97,7 @@ class Scheduler:
         self.graph_size = graph_size
         self.n_copies = MAX_COPIES if parallel else 1
         self.op_offload = op_offload
-        self.st = SchedState(self.backends, self.bufts)
-        self.st.op_offload = op_offload
+        self.st = SchedState(self.backends, self.bufts, op_offload)
         self.galloc = GAllocr(self.bufts)
         self.events = [_events(b, self.n_copies) for b in self.backends]
         self.debug = _env_int("GGSCHED_DEBUG")
@@ -155,14 +176,16 @@ class Scheduler:
 
     # -- placing a graph ----------------------------------------------------------------------
 
+    @_gc_paused
     def split_graph(self, graph: Graph) -> None:
         """Assign every tensor a backend and form the splits; no memory is touched."""
         self._check_size(graph)
         self._forget_previous()
         self.is_reset = False
+        self.is_alloc = False  # whatever was allocated is no longer placed
         st = self.st
         st.new_graph()
-        view_op = [n.op in VIEW_OPS for n in graph.nodes]
+        view_op = view_op_flags(graph.nodes)
         assign_backends(st, graph, view_op)
         check_assignment(st, graph.nodes, view_op)
         res = pass5_split(st, graph.nodes, view_op, self.n_copies, self.cur_copy)
@@ -175,6 +198,7 @@ class Scheduler:
             self._prev = (self._copy.node_ids, self._copy.leaf_ids)
         self._copy = build_graph_copy(st, graph, res)
 
+    @_gc_paused
     def reserve(self, graph: Graph) -> bool:
         """Measure and allocate compute buffers big enough for ``graph`` (a worst case).
         Returns False when a buffer cannot be allocated."""
@@ -185,6 +209,7 @@ class Scheduler:
         self._reset(keep_pins=True)
         return bool(ok)
 
+    @_gc_paused
     def reserve_size(self, graph: Graph) -> list[int]:
         """Per-backend bytes ``graph`` would need, without allocating anything."""
         self.synchronize()
@@ -194,6 +219,7 @@ class Scheduler:
         self._reset(keep_pins=True)
         return list(sizes)
 
+    @_gc_paused
     def alloc_graph(self, graph: Graph) -> bool:
         """Place ``graph`` and give its tensors memory. Returns False if that fails."""
         if self.is_alloc:

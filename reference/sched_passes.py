@@ -11,14 +11,20 @@ The cause strings are ggml's SET_CAUSE tags ("1.dst", "2.sup", "3.best", ...).
 
 from __future__ import annotations
 
+from itertools import chain
+
+from .backend import BufferUsage
 from .errors import SchedulerError
 from .graph import Graph
 from .op import Op
-from .sched_state import UNASSIGNED, SchedState, is_weight
+from .sched_state import UNASSIGNED, SchedState
 from .tensor import Tensor
 
-# Ops whose small auxiliary weights (rope frequencies, attention sinks) must not pick the backend.
-WEIGHTLESS_VOTE_OPS = frozenset(op for op in Op if op.name in ("ROPE", "FLASH_ATTN_EXT"))
+WEIGHTS = BufferUsage.WEIGHTS
+
+# Ops whose small auxiliary weights (rope frequencies, attention sinks) must not pick the
+# backend; held by id() because hashing an enum member runs Python code (a hot test).
+WEIGHTLESS_VOTE_OPS = frozenset(id(op) for op in Op if op.name in ("ROPE", "FLASH_ATTN_EXT"))
 
 
 def assign_backends(st: SchedState, graph: Graph, view_op: list[bool]) -> None:
@@ -40,32 +46,25 @@ def pass1_preallocated(st: SchedState, graph: Graph) -> None:
     is, unless op_offload lets a higher-priority backend claim an op whose weight is in host
     memory. Leafs first, then nodes (views included); user assignments are kept.
     """
-    ids = st.ids
-    for t in graph.leafs:
+    ids, causes = st.ids, st.causes
+    for t in chain(graph.leafs, graph.nodes):
         if t not in ids:
-            _assign_from_cur(st, t)
-    for t in graph.nodes:
-        if t not in ids:
-            _assign_from_cur(st, t)
-
-
-def _assign_from_cur(st: SchedState, t: Tensor) -> None:
-    b, cause = backend_id_from_cur(st, t)
-    if b != UNASSIGNED:
-        st.set(t, b, cause)
+            b, cause = backend_id_from_cur(st, t)
+            if b != UNASSIGNED:
+                ids[t], causes[t] = b, cause
 
 
 def backend_id_from_cur(st: SchedState, t: Tensor) -> tuple[int, str]:
     """ggml_backend_sched_backend_id_from_cur: (backend id or -1, cause)."""
-    buffer = t.view_src.buffer if t.view_src is not None else t.buffer
-    if buffer is not None:
+    vs = t.view_src
+    if t.buffer is not None or (vs is not None and vs.buffer is not None):
         return _from_preallocated(st, t), "1.dst" if t.buffer is not None else "1.vsrc"
     if t.is_input:
         return st.cpu, "1.inp"
-    if t.op in WEIGHTLESS_VOTE_OPS:
+    if id(t.op) in WEIGHTLESS_VOTE_OPS:
         return UNASSIGNED, ""
     for i, src in enumerate(t.src):
-        if src is not None and is_weight(src):
+        if src is not None and src.buffer is not None and src.buffer.usage == WEIGHTS:
             return _from_weight(st, t, src, i)
     return UNASSIGNED, ""
 
@@ -104,26 +103,32 @@ def pass2_expand(st: SchedState, nodes: list[Tensor], view_op: list[bool]) -> No
     backend expands down then up. A backend takes a neighbour only if it supports the op;
     otherwise the node waits for pass 3, when its inputs' places are known.
     """
-    forward = range(len(nodes))
-    backward = range(len(nodes) - 1, -1, -1)
-    _expand(st, nodes, view_op, forward, skip_cpu=True)
-    _expand(st, nodes, view_op, backward, skip_cpu=True)
-    _expand(st, nodes, view_op, forward, skip_cpu=False)
-    _expand(st, nodes, view_op, backward, skip_cpu=False)
+    # NOTE: the sweeps work on a compact list of the non-view nodes' ids, written back once
+    todo = [n for n, v in zip(nodes, view_op) if not v]
+    ids = st.ids
+    bids = [ids.get(n, UNASSIGNED) for n in todo]
+    before = list(bids)
+    forward = range(len(todo))
+    backward = range(len(todo) - 1, -1, -1)
+    _expand(st, todo, bids, forward, skip=st.cpu)
+    _expand(st, todo, bids, backward, skip=st.cpu)
+    _expand(st, todo, bids, forward, skip=None)
+    _expand(st, todo, bids, backward, skip=None)
+    for node, b, b0 in zip(todo, bids, before):
+        if b != b0:
+            st.set(node, b, "2.sup")
 
 
-def _expand(st: SchedState, nodes, view_op, order: range, skip_cpu: bool) -> None:
-    ids, cpu = st.ids, st.cpu
+def _expand(st: SchedState, todo: list[Tensor], bids: list[int], order: range, skip) -> None:
+    """One sweep: ``cur`` is the last assigned backend seen (none after a ``skip`` one)."""
+    supports = st.supports_op
     cur = UNASSIGNED
     for i in order:
-        if view_op[i]:
-            continue
-        node = nodes[i]
-        b = ids.get(node, UNASSIGNED)
+        b = bids[i]
         if b != UNASSIGNED:
-            cur = UNASSIGNED if skip_cpu and b == cpu else b
-        elif cur != UNASSIGNED:
-            st.set_if_supported(node, cur, "2.sup")
+            cur = UNASSIGNED if b == skip else b
+        elif cur != UNASSIGNED and supports(cur, todo[i]):
+            bids[i] = cur
 
 
 # -- pass 3 ---------------------------------------------------------------------------------------
@@ -137,14 +142,15 @@ def pass3_upgrade(st: SchedState, nodes: list[Tensor], view_op: list[bool]) -> N
     buffer type is the very same object (e.g. BLAS and CPU sharing host memory), if that
     backend supports the op and can read every source.
     """
-    ids = st.ids
-    for i, node in enumerate(nodes):
-        if view_op[i]:
+    ids, bufts = st.ids, st.bufts
+    shared = [any(bufts[k] is bufts[b] for k in range(b)) for b in range(st.n_backends)]
+    for node, v in zip(nodes, view_op):
+        if v:
             continue
         b = ids.get(node, UNASSIGNED)
         if b == UNASSIGNED:
             _best_fit(st, node)
-        elif b > 0:
+        elif shared[b]:  # only a backend sharing the buffer type can take it
             _upgrade(st, node, b)
 
 
@@ -234,10 +240,10 @@ def _assign_unused_leafs(st: SchedState, leafs: list[Tensor]) -> None:
 def check_assignment(st: SchedState, nodes: list[Tensor], view_op: list[bool]) -> None:
     """Every computing node must sit on a backend that supports it (ggml would fail later,
     inside the backend). Raises SchedulerError naming the node and every backend asked."""
-    ids = st.ids
-    for i, node in enumerate(nodes):
+    ids, supports, none = st.ids, st.supports_op, Op.NONE
+    for node, v in zip(nodes, view_op):
         b = ids.get(node, UNASSIGNED)
-        if view_op[i] or node.op is Op.NONE or (b != UNASSIGNED and st.supports_op(b, node)):
+        if v or node.op is none or (b != UNASSIGNED and supports(b, node)):
             continue
         if not any(st.supports_op(k, node) for k in range(st.n_backends)):
             _first_supporting(st, node)  # raises: nobody supports it

@@ -12,14 +12,16 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass, field
 
+from .backend import BufferUsage
 from .graph import Graph
-from .sched_state import UNASSIGNED, SchedState, is_weight
+from .sched_state import SchedState
 from .tensor import Tensor, view_tensor
 
 # ggml's GGML_SCHED_MAX_SPLIT_INPUTS: the initial capacity of a split's inputs. A split that is
 # full starts a new one rather than take a new copy; a single node can overflow it, and then
 # the capacity doubles with a warning (llama#22789).
 MAX_SPLIT_INPUTS = 30
+WEIGHTS = BufferUsage.WEIGHTS
 
 
 @dataclass
@@ -126,22 +128,22 @@ def _needs_new_split(st: SchedState, node: Tensor, split: Split, copies: Copies)
     for src in node.src:
         if src is None:
             continue
-        foreign = st.get(src) != cur and not st.buffer_supported(src, cur)
-        if is_weight(src) and foreign:
-            return True
-        if full and foreign and not copies.has(src, cur):
+        weight = src.buffer is not None and src.buffer.usage == WEIGHTS
+        if not (weight or full) or st.ids[src] == cur or st.buffer_supported(src, cur):
+            continue
+        if weight or not copies.has(src, cur):
             return True
     return False
 
 
 def _route_sources(st: SchedState, node: Tensor, split: Split, copies: Copies, rewrites) -> None:
     cur = split.backend_id
-    ids = st.ids
+    ids, pipeline = st.ids, copies.n_copies > 1
     for j, src in enumerate(node.src):
         if src is None:
             continue
         src_b = ids[src]
-        if copies.n_copies > 1 and src.is_input and not copies.has(src, src_b):
+        if pipeline and src.is_input and not copies.has(src, src_b):
             copies.make(src, src_b, keep_original=True, pin=True)
             copies.graph_inputs.append(src)
         if src_b == cur or st.buffer_supported(src, cur):
@@ -216,17 +218,5 @@ def _copy_leafs(st: SchedState, res: SplitResult) -> tuple[list[Tensor], list[in
     return leafs, leaf_ids
 
 
-def split_of_node(splits: list[Split], i: int) -> int:
-    """Index of the split holding node i (splits are sorted and cover every node)."""
-    lo, hi = 0, len(splits) - 1
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if splits[mid].i_start <= i:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
-
-
-__all__ = ["UNASSIGNED", "Copies", "GraphCopy", "Split", "SplitResult", "build_graph_copy",
-           "pass5_split", "undo_rewrites"]
+__all__ = ["Copies", "GraphCopy", "Split", "SplitResult", "build_graph_copy", "pass5_split",
+           "undo_rewrites"]

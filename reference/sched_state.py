@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .backend import Backend, BufferType, BufferUsage
+from .backend import Backend, BufferType
+from .op import VIEW_OPS
 from .tensor import Tensor
 
 UNASSIGNED = -1
@@ -21,8 +22,10 @@ UNASSIGNED = -1
 class SchedState:
     """Backend ids of tensors (-1 = unassigned), why each was chosen, and capability caches."""
 
-    def __init__(self, backends: Sequence[Backend], bufts: Sequence[BufferType]) -> None:
+    def __init__(self, backends: Sequence[Backend], bufts: Sequence[BufferType],
+                 op_offload: bool = True) -> None:
         self.backends = list(backends)
+        self.op_offload = op_offload
         self.bufts = list(bufts)
         self.n_backends = len(backends)
         self.cpu = self.n_backends - 1  # ggml: the last backend is assumed to be the CPU
@@ -107,6 +110,10 @@ class SchedState:
         return self.backends[b].name if b != UNASSIGNED else "NULL"
 
 
-def is_weight(t: Tensor) -> bool:
-    """Is t stored in a buffer flagged WEIGHTS (ggml reads ``t->buffer``, not view_src's)?"""
-    return t.buffer is not None and t.buffer.usage == BufferUsage.WEIGHTS
+_VIEW_OP_IDS = frozenset(id(op) for op in VIEW_OPS)
+
+
+def view_op_flags(nodes: list[Tensor]) -> list[bool]:
+    """Per node: is its op a view op (ggml_is_view_op)? Computed once per graph."""
+    views = _VIEW_OP_IDS
+    return [id(n.op) in views for n in nodes]

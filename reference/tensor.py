@@ -27,6 +27,9 @@ class TensorFlag(enum.IntFlag):
     PARAM = 4
 
 
+_INPUT, _OUTPUT = int(TensorFlag.INPUT), int(TensorFlag.OUTPUT)
+
+
 def contiguous_nb(type: GGMLType, ne: Sequence[int]) -> tuple[int, int, int, int]:
     """Byte strides of a contiguous tensor (rows of whole blocks for quantized types)."""
     tr = TYPE_TRAITS[type]
@@ -110,18 +113,15 @@ class Tensor:
     @property
     def nbytes(self) -> int:
         """ggml_nbytes: the span from the first to one past the last byte, for any strides."""
-        if any(n <= 0 for n in self.ne):
+        # NOTE: written out by dimension: the allocator and scheduler ask it for every tensor
+        (n0, n1, n2, n3), (b0, b1, b2, b3) = self.ne, self.nb
+        if n0 <= 0 or n1 <= 0 or n2 <= 0 or n3 <= 0:
             return 0
         tr = TYPE_TRAITS[self.type]
+        rest = (n1 - 1) * b1 + (n2 - 1) * b2 + (n3 - 1) * b3
         if tr.blck_size == 1:
-            size = tr.type_size
-            for n, b in zip(self.ne, self.nb):
-                size += (n - 1) * b
-            return size
-        size = self.ne[0] * self.nb[0] // tr.blck_size
-        for n, b in zip(self.ne[1:], self.nb[1:]):
-            size += (n - 1) * b
-        return size
+            return tr.type_size + (n0 - 1) * b0 + rest
+        return n0 * b0 // tr.blck_size + rest
 
     @property
     def row_bytes(self) -> int:
@@ -227,13 +227,14 @@ class Tensor:
         self.name = name[: MAX_NAME - 1]
         return self
 
+    # NOTE: int.__and__ skips IntFlag's Python-level operator (hot in the allocator)
     @property
     def is_input(self) -> bool:
-        return bool(self.flags & TensorFlag.INPUT)
+        return bool(int.__and__(self.flags, _INPUT))
 
     @property
     def is_output(self) -> bool:
-        return bool(self.flags & TensorFlag.OUTPUT)
+        return bool(int.__and__(self.flags, _OUTPUT))
 
     @property
     def op_desc(self) -> str:

@@ -38,3 +38,21 @@ def test_the_tox_environment_runs_the_suite():
     args = _parse(suite)
     assert args.backend == ["mybackend"] and args.json.endswith(".json")
     assert args.junitxml.endswith(".xml") and args.workers == "auto"
+
+
+def test_every_package_is_in_the_distribution():
+    """A backend's CI installs ggsched from a wheel: a package missing from pyproject's list
+    (say, the CPU kernels) would break the suite there and nowhere else."""
+    from ggsched.conformance.xfails import tomllib
+
+    root = CI.parents[1]
+    tool = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]
+    listed = set(tool["packages"])
+    dirs = {pkg: Path(d) for pkg, d in tool["package-dir"].items()}
+    found = set()
+    for pkg, d in dirs.items():
+        for init in (root / d).rglob("__init__.py"):
+            rel = init.parent.relative_to(root / d).parts
+            if not any(part.startswith(".") or part == "tests" for part in rel):
+                found.add(".".join((pkg, *rel)))
+    assert found - listed == set()

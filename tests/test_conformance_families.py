@@ -63,3 +63,15 @@ def test_overlap_detector_sees_an_overlap(cpu):
     bad = allocation.overlaps(g, lambda t: t.nbytes)
     buffer.free()
     assert bad and "share bytes" in bad[0]
+
+
+def test_ggml_cpu_survives_a_second_evaluation_through_the_scheduler():
+    """Found by the suite: ggml-cpu reused a graph rebuilt for the previous evaluation's
+    input copies (backends/ggml/device.py now keys its cache by the sources too)."""
+    from ggsched.conformance.targets import availability
+
+    a = availability("ggml-cpu")
+    if not a.available:
+        pytest.skip(f"ggml-cpu is unavailable: {a.reason}")
+    r = run_check(Target("ggml-cpu"), scheduling.Sched("llama", refuse=("ROPE", "SOFT_MAX")), 0)
+    assert r.status == PASS, r.message

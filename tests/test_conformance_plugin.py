@@ -7,11 +7,20 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
+from ggsched.backends import registry
 
 pytest_plugins = ("pytester",)
 
 ADD = "ADD(type=f32,ne=[10,5,4,3],nr=[1,1,1,1])"
 SILU = "SILU(type=f32,ne=[128,2,2,2])"
+
+
+@pytest.fixture(autouse=True, scope="module")
+def native_modules_loaded_first():
+    """NOTE: pytester's in-process runs drop the modules first imported inside them; pyopencl's
+    native extension aborts the interpreter when imported a second time. Probe every backend
+    (importing pyopencl, ggml) before any inner run, so they stay loaded."""
+    registry.entries()
 
 
 def run(pytester, *args):
@@ -101,3 +110,10 @@ def test_safe_under_xdist(pytester):
                                         "no:cacheprovider", "-n", "2", *select)
     res.assert_outcomes(passed=n)
     assert n > 20
+
+
+def test_a_broken_manifest_is_a_usage_error(pytester):
+    manifest = pytester.makefile(".toml", bad='[[xfail]]\nid = "ADD"\n')
+    res = run(pytester, "--ggsched-backend", "cpu", "--ggsched-xfails", str(manifest))
+    assert res.ret == pytest.ExitCode.USAGE_ERROR
+    assert "entry 1 needs an id and a reason" in res.stderr.str()

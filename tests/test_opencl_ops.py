@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pytest
 from ggsched import ops
+from ggsched.backends.opencl.runtime import Runtime
 from ggsched.errors import GGSchedError, UnsupportedOpError
 from ggsched.graph import build_graph
-from ggsched.op import GluOp, Op, RopeMode, UnaryOp
+from ggsched.op import GluOp, Op, RopeMode, SortOrder, UnaryOp
 from ggsched.tensor import Tensor
 from ggsched.types import GGMLType
 from opencl_support import (  # noqa: F401 - fixtures
@@ -133,6 +134,16 @@ for fn, lo in ((ops.add, -1.0), (ops.sub, -1.0), (ops.mul, -1.0), (ops.div, 0.5)
         case(n + "[alias]", lambda L, ta=ta, tb=tb, fn=fn, lo=lo: fn(
             L(ta, NE), L(tb, (13, 1, 3, 1), lo, 2.0)), alias=True)
 
+for t in TYPES:
+    for inplace in (False, True):
+        n = f"ACC({t})" + ("[inplace]" if inplace else "")
+        case(n, lambda L, t=t, inplace=inplace: ops.acc(
+            a := L(t, (13, 7, 3, 1)), L(t, (5, 3, 2)), a.nb[1], a.nb[2], a.nb[3], 4 * 15,
+            inplace=inplace))
+    case(f"ACC({t})[alias]", lambda L, t=t: ops.acc(
+        a := L(t, (13, 7, 3, 1)), L(t, (5, 3, 2)), a.nb[1], a.nb[2], a.nb[3], 4 * 15),
+        alias=True)
+
 SIMPLE_UNARY = {ops.sqr: (-2.0, 2.0), ops.sqrt: (0.1, 3.0), ops.log: (0.1, 3.0),
                 ops.sin: (-3.0, 3.0), ops.cos: (-3.0, 3.0)}
 for t in TYPES:
@@ -188,6 +199,13 @@ for t in TYPES:
     case(f"GROUP_NORM({t})[inplace]", lambda L, t=t: ops.group_norm(
         L(t, (11, 5, 4, 1)), 2, 1e-6, inplace=True))
     case(f"ARGMAX({t})", lambda L, t=t: ops.argmax(L(t, (13, 11))))
+    case(f"COUNT_EQUAL({t})", lambda L, t=t: ops.count_equal(L(t, NE, 0, 3), L(t, NE, 0, 3)))
+    for order in SortOrder:
+        case(f"ARGSORT({t},{order.name})", lambda L, t=t, o=order: ops.argsort(L(t, NE), o))
+        case(f"ARGSORT({t},{order.name})[ties]", lambda L, t=t, o=order: ops.argsort(
+            ties(L, t, NE), o))
+        case(f"ARGSORT({t},{order.name})[noncontig]",
+             lambda L, t=t, o=order: ops.argsort(transposed(L, t, NE), o))
     case(f"ARGMAX({t})[ties]", lambda L, t=t: ops.argmax(ties(L, t, (13, 11))))
     case(f"ARGMAX({t})[noncontig]", lambda L, t=t: ops.argmax(transposed(L, t, (13, 11))))
 
@@ -243,6 +261,9 @@ for ta, tb in itertools.product(TYPES, TYPES):
         ops.permute(L(ta, (k, 3, 5)), 0, 2, 1, 3), L(tb, (k, 5, 3))))
     case(n + "[into_view]", lambda L, ta=ta, tb=tb, k=k: ops.cpy(
         L(ta, (k, 5, 3)), gaps(L, tb, (k, 5, 3))))
+for ta, tb in ((F32, I32), (I32, F32)):
+    case(f"CPY({ta},{tb})[range]", lambda L, ta=ta, tb=tb: ops.cpy(
+        L(ta, (13, 5, 3), -300, 300), L(tb, (13, 5, 3))))
 for t in TYPES:
     k = k_for(t)
     case(f"REPEAT({t})", lambda L, t=t, k=k: ops.repeat_4d(L(t, (k, 1, 3, 1)), k, 7, 6, 2))
@@ -345,10 +366,20 @@ def test_claims_cover_the_issue(cl_device) -> None:  # noqa: F811 - fixture
               "NORM", "RMS_NORM", "SOFT_MAX", "DIAG_MASK_INF", "ROPE", "GET_ROWS", "CPY",
               "CONT", "DUP", "SUM_ROWS", "MUL_MAT", *(str(u) for u in UnaryOp)}
     assert wanted <= claimed, f"not claimed: {sorted(wanted - claimed)}"
-    int_float = [c for c in CASES if c.out.op is Op.CPY and (c.out.src[0].type == I32) != (
-        c.out.type == I32)]
-    assert int_float and not any(cl_device.supports_op(c.out) for c in int_float)
+    quantized_concat = [c for c in CASES if c.out.op is Op.CONCAT and c.out.type == Q8_0]
+    assert quantized_concat and not any(cl_device.supports_op(c.out) for c in quantized_concat)
     also = {"ADD1", "MEAN", "SUM", "L2_NORM", "ARGMAX", "REPEAT", "CONCAT", "PAD", "SET_ROWS",
-            "GROUP_NORM", "OUT_PROD"}
+            "GROUP_NORM", "OUT_PROD", "ACC", "ARGSORT", "COUNT_EQUAL"}
     assert also | {str(g) for g in GluOp} <= claimed
     assert Op.MUL_MAT.value in claimed
+
+
+@pytest.mark.parametrize("max_group", [64, 16])
+def test_mul_mat_tiles_for_small_work_groups(cl_backend, monkeypatch, max_group):  # noqa: F811
+    """A device that allows fewer work-items per group gets a smaller tile, still correct."""
+    monkeypatch.setattr(Runtime, "max_work_group", property(lambda self: max_group))
+    L = Leafs(1234)
+    c = Case(f"MUL_MAT(f16,f32)[max_group={max_group}]",
+             ops.mul_mat(L(F16, (40, 37, 2)), L(F32, (40, 21, 2))), L.feeds,
+             env={"GGSCHED_OPENCL_MUL_MAT": "tiled"})
+    run_case(c, cl_backend, monkeypatch)

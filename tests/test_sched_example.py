@@ -60,3 +60,23 @@ def test_results_equal_the_golden(config):
     got = evaluate(sched, g, {t["x"]: feeds[t["x"]]}, [t["out"]])[t["out"]]
     assert nmse(got, expected) <= NMSE_MAX, (got, expected)
     assert sched.n_splits == 3
+
+
+def print_table() -> None:
+    """The §2.11 table as measured here: python tests/test_sched_example.py"""
+    print(f"{'config':44} {'splits':>6}  {'split inputs':14} {'FAKE / CPU bytes':>17}  reused")
+    for n, offload, parallel in TABLE:
+        sched, g, _, _ = setup(n, offload, parallel)
+        sched.reserve(g)
+        p = sched.plan()
+        inputs = ", ".join("+".join(i["name"] for i in s["inputs"]) for s in p["splits"])
+        sizes = " / ".join(str(b) for b in sched.buffer_sizes())
+        reused = ", ".join(f"{r['copy']} in #{s['index']}" for s in p["splits"]
+                           for r in s["reused_copies"])
+        config = f"n={n}, op_offload {'on' if offload else 'off'}"
+        config += ", parallel (n_copies=4)" if parallel else ""
+        print(f"{config:44} {p['n_splits']:>6}  {inputs:14} {sizes:>17}  {reused}")
+
+
+if __name__ == "__main__":
+    print_table()

@@ -129,8 +129,11 @@ class GgmlBackend(Backend):
             )
 
     def _rebuilt(self, graph: Graph) -> GgmlGraph:
-        # NOTE: keyed by node identity; a cached GgmlGraph holds the tensors, so ids stay unique
-        key = tuple(id(t) for t in graph.nodes)
+        # NOTE: keyed by the identity of the nodes and of their sources: the scheduler gives the
+        # same nodes new input-copy sources on each alloc_graph, and a graph rebuilt for the old
+        # ones would read unallocated tensors. A cached GgmlGraph holds them, so ids stay unique.
+        key = tuple(id(t) for t in graph.nodes) + tuple(
+            id(s) for t in graph.nodes for s in t.src if s is not None)
         gg = self._graphs.get(key)
         if gg is not None:
             self._graphs.move_to_end(key)

@@ -10,7 +10,16 @@ from ggsched.errors import UnsupportedOpError
 from ggsched.op import VIEW_OPS, Op
 from ggsched.tensor import Tensor
 
-from . import op_attention, op_copy, op_elementwise, op_mul_mat, op_norm, op_rope, op_rows
+from . import (
+    op_attention,
+    op_copy,
+    op_elementwise,
+    op_mul_mat,
+    op_norm,
+    op_rope,
+    op_rows,
+    op_sort,
+)
 from .impl import OpImpl
 
 IMPLS: dict[Op, OpImpl] = {
@@ -21,6 +30,7 @@ IMPLS: dict[Op, OpImpl] = {
     **op_rows.IMPLS,
     **op_copy.IMPLS,
     **op_mul_mat.IMPLS,
+    **op_sort.IMPLS,
 }
 
 

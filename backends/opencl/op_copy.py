@@ -1,8 +1,8 @@
 """Copies and rearrangements (kernels/cpy.cl), any layout on every side:
 
 - CPY, CONT, DUP: F32, F16, Q8_0 and Q4_0 in any combination (quantized rows packed; into a
-  quantized type with ggml's reference rounding, byte for byte), and I32 to I32; the
-  destination may have any ne with the same number of elements;
+  quantized type with ggml's reference rounding, byte for byte), I32 to I32, and F32 to and
+  from I32 (truncating, as ggml); the destination may have any ne with as many elements;
 - REPEAT and CONCAT: F32, F16, I32 (the bytes of each element copied exactly);
 - PAD (F32) and SET_ROWS (F32 rows into F32/F16/Q8_0/Q4_0 rows, I32 or I64 indices).
 """
@@ -23,7 +23,11 @@ PLAIN = (GGMLType.F32, GGMLType.F16, GGMLType.I32)
 
 
 def run_cpy(rt, t: Tensor) -> None:
-    src = t.src[0]
+    run_copy(rt, t.src[0], t)
+
+
+def run_copy(rt, src: Tensor, t: Tensor) -> None:
+    """Enqueue t = src's elements (in flat order), converted to t's type."""
     if t.type in QUANTS:  # one work-item per destination block
         k = rt.programs.kernel("cpy", "cpy_to_q")
         n = t.nelements // t.traits.blck_size
@@ -64,7 +68,7 @@ def _cpy_ok(t: Tensor) -> bool:
     if src.type in (*FLOATS, *QUANTS) and t.type in (*FLOATS, *QUANTS):
         packed = [x for x in (src, t) if x.type in QUANTS]
         return all(x.is_contiguous_rows for x in packed)
-    return src.type == t.type == GGMLType.I32
+    return {src.type, t.type} in ({GGMLType.I32}, {GGMLType.F32, GGMLType.I32})
 
 
 def _same_plain_type(t: Tensor) -> bool:

@@ -1,4 +1,4 @@
-"""Element-wise ops: binary (kernels/binary.cl), one-source and GLU (kernels/unary.cl).
+"""Element-wise ops: binary and ACC (kernels/binary.cl), one-source and GLU (kernels/unary.cl).
 
 Every layout is handled (kernels index by ne/nb), for F32 and F16 (f16 is stored, the math is
 done in f32). The result has src0's type, as the op builders make it.
@@ -6,12 +6,16 @@ done in f32). The result has src0's type, as the op builders make it.
 
 from __future__ import annotations
 
+import numpy as np
+from ggsched.backend import tensor_buffer
 from ggsched.op import GluOp, Op, UnaryOp
 from ggsched.tensor import Tensor
 from ggsched.types import GGMLType
 
 from .args import f32, i32, launch_elements, tensor_args
+from .discovery import import_pyopencl
 from .impl import OpImpl
+from .op_copy import run_copy
 
 FLOATS = (GGMLType.F32, GGMLType.F16)
 
@@ -72,6 +76,23 @@ def run_glu(rt, t: Tensor) -> None:
                     i32(src1 is not None), *tensor_args(t, rt))
 
 
+def run_acc(rt, t: Tensor) -> None:
+    """dst = src0 (unless in place), then src1 added into dst's view given by op_params."""
+    cl = import_pyopencl()
+    a, b = t.src[0], t.src[1]
+    nb1, nb2, nb3, offset = t.op_params[:4]
+    if not (tensor_buffer(t) is tensor_buffer(a) and t.data == a.data):  # not in place
+        run_copy(rt, a, t)
+    k = rt.programs.kernel("binary", "acc_add")
+    view_nb = np.array((4, nb1, nb2, nb3), dtype=cl.cltypes.ulong4)[()]
+    launch_elements(rt, k, b.nelements, np.uint64(offset), view_nb, *tensor_args(b, rt),
+                    *tensor_args(t, rt))
+
+
+def _acc_ok(t: Tensor) -> bool:
+    return t.type == GGMLType.F32 and all(s.type == GGMLType.F32 for s in t.sources)
+
+
 def _scale_ok(t: Tensor) -> bool:
     return t.type == GGMLType.F32 and t.src[0].type == GGMLType.F32
 
@@ -84,4 +105,5 @@ IMPLS = {
     },
     Op.SCALE: OpImpl(_scale_ok, run_unary),
     Op.GLU: OpImpl(_floats, run_glu),
+    Op.ACC: OpImpl(_acc_ok, run_acc),
 }

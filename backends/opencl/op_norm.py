@@ -1,9 +1,9 @@
 """Reductions (kernels/norm.cl), any layout: NORM, RMS_NORM, L2_NORM, GROUP_NORM, MEAN and
-ARGMAX (F32),
-SUM_ROWS and SUM (F32, F16).
+ARGMAX (F32), SUM_ROWS and SUM (F32, F16).
 
-One work-group per row, of a fixed size (64, or less where the kernel allows less) so each
-kernel is specialized once by compilers that specialize on the work-group size.
+Work-groups have a fixed size (64, or less where the kernel allows less) so that compilers
+that specialize on the work-group size build each kernel once: one group per row, per
+channel group (GROUP_NORM) or for the whole tensor (SUM).
 """
 
 from __future__ import annotations

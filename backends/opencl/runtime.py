@@ -56,10 +56,6 @@ class Runtime:
         return bool(self.device.type & cl.device_type.CPU)
 
     @property
-    def has_fp16(self) -> bool:
-        return "cl_khr_fp16" in self.device.extensions
-
-    @property
     def max_work_group(self) -> int:
         return int(self.device.max_work_group_size)
 

@@ -22,3 +22,12 @@ kernel void binary(int op, TENSOR(src0), TENSOR(src1), TENSOR(dst)) {
                               i3 % src1_ne.s3), src1_type);
     store_f(AT(dst, i0, i1, i2, i3), dst_type, binary_apply(op, a, b));
 }
+
+// ACC, second step (the first copies src0 into dst): src1's element (i0, i1, i2, i3) is added
+// to the f32 at byte offset + 4*i0 + i1*nb1 + i2*nb2 + i3*nb3 of dst (a contiguous tensor).
+kernel void acc_add(ulong offset, ulong4 view_nb, TENSOR(src1), TENSOR(dst)) {
+    ELEMENT(k, src1_ne, i0, i1, i2, i3);
+    global float *p = (global float *)(dst + dst_offs + offset + 4 * (ulong)i0 +
+                                       i1 * view_nb.s1 + i2 * view_nb.s2 + i3 * view_nb.s3);
+    *p += load_f(AT(src1, i0, i1, i2, i3), src1_type);
+}

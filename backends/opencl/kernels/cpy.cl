@@ -1,6 +1,7 @@
-// Copies and rearrangements: CPY/CONT/DUP, REPEAT, CONCAT. One work-item per element
-// (ELEMENT). Same type: the element's bytes are copied exactly; f32 <-> f16 converted (round
-// to nearest even); a quantized source (CPY to f32/f16) dequantized.
+// Copies and rearrangements: CPY/CONT/DUP, REPEAT, CONCAT, PAD, SET_ROWS. One work-item per
+// element (ELEMENT) or per quantized block. Same type: the element's bytes are copied exactly;
+// f32 <-> f16 converted (round to nearest even), float -> i32 truncated, a quantized source
+// dequantized, a quantized destination quantized as ggml's reference code does.
 
 void copy_element(global char *to, const global char *from, int type) {
     if (type == TYPE_F16) {
@@ -21,6 +22,10 @@ kernel void cpy(TENSOR(src0), TENSOR(dst)) {
     global char *to = AT(dst, d0, d1, d2, d3);
     if (src0_type == TYPE_Q8_0 || src0_type == TYPE_Q4_0) {
         store_f(to, dst_type, load_q(ROW(src0, i1, i2, i3), src0_type, i0));
+    } else if (dst_type == TYPE_I32 && src0_type != TYPE_I32) {
+        *(global int *)to = (int)load_f(AT(src0, i0, i1, i2, i3), src0_type);  // truncates
+    } else if (src0_type == TYPE_I32 && dst_type != TYPE_I32) {
+        store_f(to, dst_type, (float)*(const global int *)AT(src0, i0, i1, i2, i3));
     } else if (src0_type != dst_type) {
         store_f(to, dst_type, load_f(AT(src0, i0, i1, i2, i3), src0_type));
     } else {
