@@ -11,6 +11,12 @@ amortizes launch and sync cost the same way), then samples until a time budget i
 Targets are interleaved: each round takes one sample of every target, in an order rotated
 from round to round, so that drift (thermal, other users of a shared machine) hits all of
 them alike.
+
+NOTE: interleaving in one process has a trap: a threaded library keeps its worker threads
+spinning for a while after a call returns (OpenBLAS's for about 0.1 s), and they take the
+cores from whatever target runs next. So the harness sleeps ``settle_s`` before each sample
+(and each warm-up) that follows another target's; measured here, an OpenCL (PoCL) product
+right after a BLAS call ran 1.7x slower without it.
 """
 
 from __future__ import annotations
@@ -38,11 +44,12 @@ class Budget:
     min_rounds: int = 3  # at least this many samples per target (for a spread)
     max_rounds: int = 200
     max_reps: int = 4096  # cap on executions per sample (ggml: 8192 nodes per graph)
+    settle_s: float = 0.1  # idle time before a sample that follows another target's
 
 
 QUICK = Budget(total_s=0.25, sample_s=0.01, min_rounds=3, max_rounds=50)
-DEFAULT = Budget()
-FULL = Budget(total_s=3.0, sample_s=0.05, min_rounds=5, max_rounds=500)
+DEFAULT = Budget(total_s=1.0, sample_s=0.04)
+FULL = Budget(total_s=3.0, sample_s=0.1, min_rounds=5, max_rounds=500)
 
 
 @dataclass(frozen=True)
@@ -99,8 +106,11 @@ def time_once(runner: Runner, n: int, clock: Callable[[], float] = time.perf_cou
 
 
 def rounds_for(sample_times_s: Mapping[str, float], budget: Budget) -> int:
-    """How many rounds fit in the budget, given each target's sample time."""
+    """How many rounds fit in the budget, given each target's sample time (and the settling
+    pause before each sample when there are several targets)."""
     per_round = sum(sample_times_s.values())
+    if len(sample_times_s) > 1:
+        per_round += budget.settle_s * len(sample_times_s)
     if per_round <= 0:
         return budget.max_rounds
     fit = int(budget.total_s / per_round)
@@ -119,10 +129,15 @@ def measure(
     runners: Mapping[str, Runner],
     budget: Budget = DEFAULT,
     clock: Callable[[], float] = time.perf_counter,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, Stats]:
     """Time every runner on the same case: warm-up, sizing, then interleaved rounds."""
-    warm = {name: calibrate(r, clock) for name, r in runners.items()}
-    return sample(runners, warm, budget, clock)
+    warm = {}
+    for name, r in runners.items():
+        if warm and budget.settle_s > 0:
+            sleep(budget.settle_s)
+        warm[name] = calibrate(r, clock)
+    return sample(runners, warm, budget, clock, sleep)
 
 
 def calibrate(runner: Runner, clock: Callable[[], float] = time.perf_counter) -> float:
@@ -136,17 +151,21 @@ def sample(
     warm_s: Mapping[str, float],
     budget: Budget = DEFAULT,
     clock: Callable[[], float] = time.perf_counter,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, Stats]:
     """Interleaved rounds of one sample per runner, sized from the warm-up times ``warm_s``."""
     names = list(runners)
     reps = {name: reps_for(warm_s[name], budget) for name in names}
     n_rounds = rounds_for({n: warm_s[n] * reps[n] for n in names}, budget)
     samples: dict[str, list[float]] = {name: [] for name in names}
+    settle = budget.settle_s if len(names) > 1 else 0.0
     deadline = clock() + 2 * budget.total_s  # NOTE: warm-up estimates can be off; stay bounded
     for k in range(n_rounds):
         if k >= budget.min_rounds and clock() > deadline:
             break
         for name in rotated(names, k):
+            if settle > 0:
+                sleep(settle)
             dt = time_once(runners[name], reps[name], clock)
             samples[name].append(dt * 1e6 / reps[name])
     return {name: summarize(samples[name], reps[name]) for name in names}

@@ -19,7 +19,7 @@ from ggsched.bench.targets import BackendTarget, Unavailable, resolve
 from ggsched.bench.timing import Budget
 from ggsched.cli import main
 
-TINY = Budget(total_s=0.02, sample_s=0.001, min_rounds=3, max_rounds=5)
+TINY = Budget(total_s=0.02, sample_s=0.001, min_rounds=3, max_rounds=5, settle_s=0.0)
 
 
 def _tiny_add() -> bc.PerfCase:

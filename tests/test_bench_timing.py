@@ -11,9 +11,14 @@ from ggsched.bench import timing as tm
 class FakeClock:
     def __init__(self) -> None:
         self.now = 0.0
+        self.sleeps: list[float] = []
 
     def __call__(self) -> float:
         return self.now
+
+    def sleep(self, s: float) -> None:
+        self.sleeps.append(s)
+        self.now += s
 
 
 class FakeRunner:
@@ -41,8 +46,11 @@ def test_reps_fill_one_sample_and_are_capped():
 
 
 def test_rounds_fit_the_budget_within_min_and_max():
-    b = tm.Budget(total_s=1.0, min_rounds=3, max_rounds=50)
+    b = tm.Budget(total_s=1.0, min_rounds=3, max_rounds=50, settle_s=0.0)
     assert tm.rounds_for({"a": 0.05, "b": 0.05}, b) == 10
+    settled = tm.Budget(total_s=1.0, min_rounds=3, max_rounds=50, settle_s=0.05)
+    assert tm.rounds_for({"a": 0.05, "b": 0.05}, settled) == 5  # 0.1 s of work + 0.1 s idle
+    assert tm.rounds_for({"a": 0.05}, settled) == 20  # a lone target never waits
     assert tm.rounds_for({"a": 2.0}, b) == 3
     assert tm.rounds_for({"a": 1e-6}, b) == 50
 
@@ -69,8 +77,8 @@ def test_summarize_refuses_no_samples():
 
 def test_measure_warms_up_sizes_and_interleaves():
     runners, clock, log = _runners({"fast": 1e-4, "slow": 1e-3})
-    budget = tm.Budget(total_s=0.1, sample_s=0.002, min_rounds=3, max_rounds=100)
-    stats = tm.measure(runners, budget, clock)
+    budget = tm.Budget(total_s=0.1, sample_s=0.002, min_rounds=3, max_rounds=100, settle_s=0)
+    stats = tm.measure(runners, budget, clock, clock.sleep)
     # warm-up: an untimed run and a timed run of one execution each, before any sample
     assert log[:4] == [("fast", 1), ("fast", 1), ("slow", 1), ("slow", 1)]
     samples = log[4:]
@@ -88,13 +96,26 @@ def test_measure_warms_up_sizes_and_interleaves():
 
 def test_measure_spends_about_the_budget():
     runners, clock, _ = _runners({"a": 1e-3, "b": 3e-3})
-    budget = tm.Budget(total_s=0.5, sample_s=0.01, min_rounds=3, max_rounds=1000)
+    budget = tm.Budget(total_s=0.5, sample_s=0.01, min_rounds=3, max_rounds=1000,
+                       settle_s=0.005)
     t0 = clock.now
-    tm.measure(runners, budget, clock)
-    assert 0.4 <= clock.now - t0 <= 0.6
+    tm.measure(runners, budget, clock, clock.sleep)
+    assert 0.4 <= clock.now - t0 <= 0.6  # samples and settling pauses together
 
 
 def test_measure_keeps_min_rounds_for_slow_cases():
     runners, clock, _ = _runners({"a": 5.0})
-    stats = tm.measure(runners, tm.Budget(total_s=1.0, min_rounds=3), clock)
+    stats = tm.measure(runners, tm.Budget(total_s=1.0, min_rounds=3), clock, clock.sleep)
     assert stats["a"].n_samples == 3
+    assert clock.sleeps == []  # a lone target has no one to settle after
+
+
+def test_measure_settles_before_every_sample_after_another_target():
+    runners, clock, log = _runners({"a": 1e-3, "b": 1e-3})
+    budget = tm.Budget(total_s=0.0, sample_s=0.001, min_rounds=4, settle_s=0.07)
+    stats = tm.measure(runners, budget, clock, clock.sleep)
+    n_samples = stats["a"].n_samples + stats["b"].n_samples
+    # one pause between the two warm-ups, then one before each sample
+    assert clock.sleeps == [0.07] * (1 + n_samples)
+    # the pauses are not counted in the samples
+    assert stats["a"].median_us == pytest.approx(1000.0)
