@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 HELP = "time ops and model graphs on every backend side by side (real ggml CPU as a column)"
 
@@ -27,13 +28,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-blas", action="store_true",
                    help="leave out the numpy-BLAS column of the f32 MUL_MAT cases")
     p.add_argument("--threads", type=int, metavar="N",
-                   help="threads of numpy's BLAS and of real ggml's CPU backend (default: "
-                        "one per CPU); 1 keeps timings honest on a machine busy with other work")
+                   help="threads of numpy's BLAS, of real ggml's CPU backend and of PoCL "
+                        "(default: one per CPU); 1 keeps timings honest on a machine busy with "
+                        "other work")
     p.add_argument("--json", metavar="FILE", help="write the report as JSON (schema: README)")
     p.add_argument("--plot", metavar="FILE.png", help="write a figure (matplotlib)")
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.threads is not None:
+        # NOTE: PoCL reads this once, when the OpenCL platform is first opened, which is later
+        os.environ["POCL_MAX_PTHREAD_COUNT"] = str(args.threads)
     from .machine import blas_threads
     from .session import Session, parse_sections
 
