@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from ggsched import Op, UnaryOp
 from ggsched.alloc import alloc_ctx_tensors
-from ggsched.backend import Backend, DeviceType
+from ggsched.backend import Backend, BufferUsage, DeviceType
 from ggsched.models import Model, gpt2
 from ggsched.sched import Scheduler
 
@@ -125,6 +125,8 @@ class SchedRunner:
         self.model = model
         weights = {t: feeds[t] for t in model.weights}
         self.weights_buffer = alloc_ctx_tensors(model.weights, config.weights_on)
+        if self.weights_buffer is not None:  # as llama.cpp flags its model buffers
+            self.weights_buffer.usage = BufferUsage.WEIGHTS
         write_feeds(weights)
         self.sched = Scheduler(config.backends, graph_size=max(2048, 2 * len(model.graph)))
         if not self.sched.reserve(model.graph) or not self.sched.alloc_graph(model.graph):

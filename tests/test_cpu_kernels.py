@@ -41,3 +41,29 @@ def test_mul_mat_converts_src0_in_chunks(type: GGMLType, monkeypatch) -> None:
     actual = buffer.host_array()[c.out.data : c.out.data + c.out.nbytes].view(np.float32)
     check_close(c, actual.reshape(c.out.shape), expected)
     assert steps == [16 * 64, 16 * 64, 13 * 64]
+
+
+def test_f16_to_f32_matches_numpys_cast_on_every_bit_pattern() -> None:
+    """All 65536 halves: zeros, subnormals, normals, ±inf and NaN payloads, bit for bit."""
+    h = np.arange(1 << 16, dtype=np.uint32).astype(np.uint16).view(np.float16)
+    out = np.empty(h.shape, dtype=np.float32)
+    dequant.f16_to_f32(h, out)
+    expected = h.astype(np.float32)
+    assert np.array_equal(out.view(np.uint32), expected.view(np.uint32))
+    # strided input and output (every other half into a transposed view)
+    out2 = np.empty((256, 128), dtype=np.float32).T
+    dequant.f16_to_f32(h[::2].reshape(128, 256), out2)
+    assert np.array_equal(out2.view(np.uint32), expected[::2].reshape(128, 256).view(np.uint32))
+
+
+def test_dequantize_keeps_special_scales() -> None:
+    """Blocks whose f16 scale is subnormal, inf or NaN dequantize as the reference does."""
+    rng = np.random.default_rng(5)
+    for type in QUANTS:
+        raw = quants.quantize(type, rng.uniform(-1, 1, (4, 64))).reshape(4, -1)
+        block = raw.view(dequant.Q8_0_BLOCK if type is GGMLType.Q8_0 else dequant.Q4_0_BLOCK)
+        block["d"][:, 0] = np.array([1e-7, np.inf, -np.inf, np.nan], dtype=np.float16)
+        with np.errstate(invalid="ignore"):  # inf · 0 is NaN, as in ggml
+            expected = quants.dequantize(type, raw)
+            got = dequant.dequantize(type, raw)
+        assert np.array_equal(got.view(np.uint32), expected.astype(np.float32).view(np.uint32))

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from ggsched.backend import Backend
+from ggsched.backend import Backend, tensor_buffer
 from ggsched.errors import UnsupportedOpError
 from ggsched.graph import Graph
 from ggsched.tensor import Tensor
 
-from .kernels import compute_node
+from .kernels import NO_COMPUTE, compute_node
 from .support import supports_op
+from .weight_cache import WEIGHT_CACHE
 
 
 class CPUBackend(Backend):
@@ -27,3 +28,6 @@ class CPUBackend(Backend):
                 f"no kernel for these types/layouts (see supports_op)"
             )
         compute_node(node)
+        if WEIGHT_CACHE and node.op not in NO_COMPUTE:
+            # a node computed into a weight (a CPY into a view of it, ...) changes the weight
+            WEIGHT_CACHE.invalidate(tensor_buffer(node), node.data, node.nbytes)

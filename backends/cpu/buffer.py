@@ -12,6 +12,8 @@ from ggsched.backend import Buffer, BufferType, Device
 from ggsched.errors import AllocationError, BufferAccessError
 from ggsched.tensor import Tensor
 
+from .weight_cache import WEIGHT_CACHE
+
 BASE_ALIGN = 64  # the array's first byte sits on a cache line (ggml rounds malloc up to 32)
 
 
@@ -52,7 +54,10 @@ class CPUBufferType(BufferType):
 
 
 class CPUBuffer(Buffer):
-    """One host buffer: ``host_array()`` is its bytes; tensors are views of them."""
+    """One host buffer: ``host_array()`` is its bytes; tensors are views of them.
+
+    Every write method drops the float32 copies of weights it overlaps (``weight_cache``).
+    """
 
     MAX_VIEWS = 4096
 
@@ -82,16 +87,24 @@ class CPUBuffer(Buffer):
         start = t.data + offset
         return self.host_array()[start : start + size]
 
+    def written(self, start: int = 0, size: int | None = None) -> None:
+        """Bytes [start, start + size) (None: all) changed: forget what was derived from them."""
+        if WEIGHT_CACHE:
+            WEIGHT_CACHE.invalidate(self, start, size)
+
     def set_tensor(self, t: Tensor, data: np.ndarray, offset: int) -> None:
+        self.written(t.data + offset, data.size)
         self._span(t, offset, data.size)[...] = data
 
     def get_tensor(self, t: Tensor, offset: int, size: int) -> np.ndarray:
         return self._span(t, offset, size).copy()
 
     def memset_tensor(self, t: Tensor, value: int, offset: int, size: int) -> None:
+        self.written(t.data + offset, size)
         self._span(t, offset, size).fill(value)
 
     def clear(self, value: int) -> None:
+        self.written()
         self.host_array().fill(value)
 
     def cpy_tensor(self, src: Tensor, dst: Tensor) -> bool:
@@ -100,13 +113,16 @@ class CPUBuffer(Buffer):
         if sbuf is None or not sbuf.is_host or src.data is None:
             return False
         n = src.nbytes
+        self.written(dst.data, n)
         # np.copyto handles overlapping source and destination like memmove
         np.copyto(self._span(dst, 0, n), sbuf.host_array()[src.data : src.data + n])
         return True
 
     def reset(self) -> None:
+        self.written()
         self._views.clear()
 
     def free(self) -> None:
+        self.written()
         self._views.clear()
         self._array = None

@@ -1,8 +1,11 @@
 """MUL_MAT and OUT_PROD on BLAS (np.matmul), broadcasting src0 over dims 2 and 3.
 
 src0 is used as float32: an f32 src0 as is (a view), an f16 or quantized one converted or
-dequantized on the fly. ggml repeats src0 in blocks over dims 2/3 (b index i2 uses a index
-i2 // (b.ne2 / a.ne2)), which is a split of b's axis into (a.ne2, r2) and a size-1 axis on a.
+dequantized on the fly, or taken from the weight cache when it sits in a WEIGHTS buffer
+(``weight_cache``; the same conversion and the same BLAS calls, so the same bits).
+
+ggml repeats src0 in blocks over dims 2/3 (b index i2 uses a index i2 // (b.ne2 / a.ne2)),
+which is a split of b's axis into (a.ne2, r2) and a size-1 axis on a.
 """
 
 from __future__ import annotations
@@ -10,9 +13,11 @@ from __future__ import annotations
 import threading
 
 import numpy as np
+from ggsched.backend import tensor_buffer
 from ggsched.tensor import Tensor
 from ggsched.types import GGMLType
 
+from ..weight_cache import WEIGHT_CACHE
 from . import dequant
 from .views import F32, read_f32, rows, split_axis, values
 
@@ -49,12 +54,20 @@ def _gemm(b: np.ndarray, at: np.ndarray, dst: np.ndarray) -> None:
     np.matmul(b, at, out=dst)
 
 
+def cached_f32(t: Tensor) -> np.ndarray | None:
+    """t's float32 values from the weight cache, or None when t is not cached there."""
+    if t.type is GGMLType.F32:
+        return None
+    return WEIGHT_CACHE.get(tensor_buffer(t), t, read_f32)
+
+
 def mul_mat(node: Tensor) -> None:
     """dst[i3, i2, j, i] = Σ_k a[i3', i2', i, k] · b[i3, i2, j, k]  (dst = b·aᵀ)."""
+    cached = cached_f32(node.src[0])
     if node.src[0].type is not GGMLType.F32 and node.src[0].ne[2:] == (1, 1):
-        if _mul_mat_by_chunks(node):
+        if _mul_mat_by_chunks(node, cached):
             return
-    a = _blasable(read_f32(node.src[0]))
+    a = _blasable(cached if cached is not None else read_f32(node.src[0]))
     b = _blasable(read_f32(node.src[1]))
     dst = values(node)
     if a.shape[:2] == (1, 1):
@@ -66,7 +79,12 @@ def mul_mat(node: Tensor) -> None:
 
 # -- an f16 or quantized matrix, converted a few rows at a time ------------------------------
 
-CHUNK_BYTES = 8 << 20  # float32 converted per step: few BLAS calls, still cache-sized (L3)
+# float32 converted per step. Decode (few src1 rows) is bound by the conversion: a chunk that
+# stays in L2 between conversion and BLAS. Prefill is bound by BLAS, which wants tall chunks.
+CHUNK_BYTES = 256 << 10
+PREFILL_CHUNK_BYTES = 8 << 20
+PREFILL_MIN_N = 32  # src1 rows from which a MUL_MAT counts as prefill
+MIN_CHUNK_ROWS = 16
 _scratch = threading.local()
 
 
@@ -78,7 +96,27 @@ def scratch_f32(n: int) -> np.ndarray:
     return buf[:n]
 
 
-def _converter(a: Tensor):
+def chunk_rows(k: int, n: int) -> int:
+    """Rows of src0 per conversion step and BLAS call, for rows of k values and n src1 rows."""
+    size = PREFILL_CHUNK_BYTES if n >= PREFILL_MIN_N else CHUNK_BYTES
+    return max(MIN_CHUNK_ROWS, size // (4 * k))
+
+
+def _converter(a: Tensor, cached: np.ndarray | None):
+    """fn(r0, r1) -> rows r0..r1 of 2-D a as float32 (in scratch memory, or the cache's)."""
+    if cached is not None:
+        return lambda r0, r1: cached[0, 0, r0:r1]
+    convert = _chunk_converter(a)
+
+    def chunk(r0: int, r1: int) -> np.ndarray:
+        out = scratch_f32((r1 - r0) * a.ne[0]).reshape(r1 - r0, a.ne[0])
+        convert(r0, r1, out)
+        return out
+
+    return chunk
+
+
+def _chunk_converter(a: Tensor):
     """fn(r0, r1, out): rows r0..r1 of 2-D a, as float32, into out."""
     if a.traits.is_quantized:
         raw = rows(a)[0, 0]
@@ -87,12 +125,16 @@ def _converter(a: Tensor):
             raw = np.ascontiguousarray(raw)
         return lambda r0, r1, out: fn(raw[r0:r1], out)
     src = values(a)[0, 0]
-    return lambda r0, r1, out: np.copyto(out, src[r0:r1])
+    return lambda r0, r1, out: dequant.f16_to_f32(src[r0:r1], out)
 
 
-def _mul_mat_by_chunks(node: Tensor) -> bool:
+def _mul_mat_by_chunks(node: Tensor, cached: np.ndarray | None) -> bool:
     """dst = b·aᵀ converting a (2-D, f16 or quantized) chunk by chunk of rows, so the float32
-    copy of a is never whole in memory. False when b or dst cannot be seen as 2-D."""
+    copy of a is never whole in memory. False when b or dst cannot be seen as 2-D.
+
+    NOTE: a cached a goes through the very same chunks: BLAS may round a row differently
+    depending on the call's shape (gemv tails, thread split), and cached must equal uncached.
+    """
     a = node.src[0]
     k, m = a.ne[0], a.ne[1]
     try:
@@ -101,13 +143,11 @@ def _mul_mat_by_chunks(node: Tensor) -> bool:
     except ValueError:
         return False
     b2 = _blasable(b2)
-    convert = _converter(a)
-    step = max(16, CHUNK_BYTES // (4 * k))
+    chunk = _converter(a, cached)
+    step = chunk_rows(k, b2.shape[0])
     for r0 in range(0, m, step):
         r1 = min(m, r0 + step)
-        w = scratch_f32((r1 - r0) * k).reshape(r1 - r0, k)
-        convert(r0, r1, w)
-        np.matmul(b2, w.T, out=d2[:, r0:r1])
+        np.matmul(b2, chunk(r0, r1).T, out=d2[:, r0:r1])
     return True
 
 

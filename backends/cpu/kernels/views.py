@@ -50,6 +50,10 @@ def read_f32(t: Tensor) -> np.ndarray:
     if t.traits.is_quantized:
         return dequant.dequantize(t.type, rows(t))
     v = values(t)
+    if v.dtype == np.float16:
+        out = np.empty(v.shape, dtype=F32)
+        dequant.f16_to_f32(v, out)
+        return out
     return v if v.dtype == F32 else v.astype(F32)
 
 
