@@ -58,8 +58,8 @@ LLAMA_1B = dict(n_embd=2048, n_head=32, n_head_kv=4, n_ff=5632)  # one TinyLlama
 
 
 def model_cases(size: str) -> list[ModelCase]:
-    """quick: the small GPT-2 and LLaMA block; otherwise GPT-2-small (prefill 128, decode 1)
-    and a TinyLlama-shaped block too."""
+    """quick: the small GPT-2 and LLaMA block; otherwise GPT-2-small (prefill 128, decode 1
+    with f32, f16 and q8_0 matrices) and a TinyLlama-shaped block too."""
     cases = [ModelCase("GPT-2 256x4 prefill 64", {**GPT2_TINY, "n_tokens": 64}),
              ModelCase("GPT-2 256x4 decode 1", {**GPT2_TINY, "n_tokens": 1}),
              ModelCase("LLaMA block 256 prefill 64", {**LLAMA_TINY, "n_tokens": 64},
@@ -67,6 +67,10 @@ def model_cases(size: str) -> list[ModelCase]:
     if size != "quick":
         cases += [ModelCase("GPT-2-small prefill 128", {**GPT2_SMALL, "n_tokens": 128}),
                   ModelCase("GPT-2-small decode 1", {**GPT2_SMALL, "n_tokens": 1}),
+                  ModelCase("GPT-2-small decode 1 f16",
+                            {**GPT2_SMALL, "n_tokens": 1, "wtype": "f16"}),
+                  ModelCase("GPT-2-small decode 1 q8_0",
+                            {**GPT2_SMALL, "n_tokens": 1, "wtype": "q8_0"}),
                   ModelCase("LLaMA block 2048 GQA prefill 128", {**LLAMA_1B, "n_tokens": 128},
                             llama_block)]
     return cases
