@@ -54,12 +54,13 @@ def run_rope(rt, t: Tensor) -> None:
     corr0, corr1 = yarn_corr_dims(n_dims, n_ctx_orig, base, beta_fast, beta_slow)
     opts = type_options(TA=FLOAT_TOKENS[src.type], TD=FLOAT_TOKENS[t.type])
     k = rt.programs.kernel("rope", "rope_rows", opts)
-    ne = t.ne
-    group = min(ROW_GROUP, pow2_at_most(rt.work_group_limit(k)), pow2_at_least(ne[1]))
+    ne, chunks = t.ne, -(-t.ne[1] // HEADS)
+    group = min(ROW_GROUP, pow2_at_most(rt.work_group_limit(k)), pow2_at_least(chunks))
     factors = ff if ff is not None else pos  # NOTE: never read without ff, but must be valid
-    rt.launch(k, (-(-ne[1] // group) * group, ne[2], ne[3]), (group, 1, 1),
+    rt.launch(k, (-(-chunks // group) * group, ne[2], ne[3]), (group, 1, 1),
               *operand_args(rt, src, src.nb), *operand_args(rt, pos, pos.nb),
-              *operand_args(rt, factors, factors.nb), i32(ff is not None), *operand_args(rt, t, t.nb), int4(ne), i32(n_dims),
+              *operand_args(rt, factors, factors.nb), i32(ff is not None),
+              *operand_args(rt, t, t.nb), int4(ne), i32(n_dims),
               i32(mode == RopeMode.NEOX), f32(theta_scale(base, n_dims)),
               f32(fscale), f32(ext), f32(attn), f32(corr0), f32(corr1))
 
