@@ -11,12 +11,12 @@ import numpy as np
 from ggsched import layout, ops
 from ggsched.backend import BufferType, tensor_alloc, tensor_set, view_init
 from ggsched.graph import build_graph
+from ggsched.sched_eval import NMSE_MAX, nmse
 from ggsched.tensor import Tensor
 from ggsched.types import GGMLType
 
 SENTINEL = 0xA5
 GAP = 64  # sentinel bytes after every tensor's memory
-NMSE_MAX = 1e-7  # test-backend-ops' default bound
 
 
 @dataclass
@@ -88,14 +88,6 @@ def feed(feeds: dict[Tensor, np.ndarray]) -> None:
 # -- comparison -----------------------------------------------------------------------------------
 
 
-def nmse(actual: np.ndarray, expected: np.ndarray) -> float:
-    """Σ(a−b)² / Σb² over finite expected values (test-backend-ops' metric)."""
-    finite = np.isfinite(expected)
-    diff = (actual[finite] - expected[finite]) ** 2
-    denom = (expected[finite] ** 2).sum()
-    return float(diff.sum() / denom) if denom > 0 else float(diff.sum())
-
-
 def check_close(case_id: str, actual, expected, bound: float, rerun: str) -> None:
     """Float (and quantized) results: NaN and inf where the golden has them, then NMSE within
     ``bound``; integer results (the golden's integer dtype) exactly."""
@@ -124,3 +116,6 @@ def check_sentinels(case_id: str, raw: np.ndarray, spans) -> None:
         outside[start:end] = False
     bad = np.flatnonzero(raw[outside] != SENTINEL)
     assert bad.size == 0, f"{case_id}: {bad.size} sentinel bytes overwritten"
+
+
+__all__ = ["NMSE_MAX", "Leafs", "check_close", "check_sentinels", "feed", "nmse", "place"]
