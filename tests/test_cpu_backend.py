@@ -14,7 +14,7 @@ place). Error bound: NMSE ≤ 1e-7 (test-backend-ops' default); integer results 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -365,7 +365,7 @@ def test_op_matches_golden(c: Case) -> None:
     expected = golden.evaluate(build_graph(c.out), c.feeds)[c.out]
     _, buffer, spans = compute_on_cpu(c)
     t = c.out
-    actual = layout.read_values(buffer.host_array(), t.type, t.ne, t.nb, t.data)
+    actual = layout.tensor_values(buffer.host_array(), t)
     check_close(c, actual, expected)
     op_check.check_sentinels(c.id, buffer.host_array(), spans)
 
@@ -384,7 +384,7 @@ def test_op_matches_golden_placed_by_gallocr(c: Case) -> None:
     feed(c.feeds)
     cpu_backend().graph_compute(graph)
     t = c.out
-    check_close(c, layout.read_values(t.buffer.host_array(), t.type, t.ne, t.nb, t.data), expected)
+    check_close(c, layout.tensor_values(t.buffer.host_array(), t), expected)
 
 
 def test_gallocr_cases_include_in_place_reuse() -> None:
@@ -398,11 +398,6 @@ def test_gallocr_cases_include_in_place_reuse() -> None:
             if c.out.view_src is None and any(s.data == c.out.data for s in c.out.sources):
                 reused.append(c.id)
     assert len(reused) > 50, f"only {len(reused)} in-place placements: {reused}"
-
-
-def ops_and_types() -> Iterator[str]:
-    for c in CASES:
-        yield c.id.split("[")[0]
 
 
 def test_every_op_has_cases() -> None:

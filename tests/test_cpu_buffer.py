@@ -23,7 +23,7 @@ from ggsched.backends.cpu import CPUBackendReg, CPUBufferType, cpu_backend, regi
 from ggsched.backends.cpu.device import blas_name, cpu_name
 from ggsched.errors import BufferAccessError
 from ggsched.graph import build_graph
-from ggsched.layout import from_numpy_bytes, read_values
+from ggsched.layout import from_numpy_bytes, tensor_values
 from sched_fakes import FakeBufferType
 
 
@@ -67,7 +67,7 @@ def test_tensors_are_zero_copy_views(buft):
     raw = buf.host_array()[96 : 96 + t.nbytes].view(np.float32)
     assert raw[5] == 5.0
     raw[5] = -1.0  # writing the buffer's array is writing the tensor
-    assert read_values(buf.host_array(), t.type, t.ne, t.nb, t.data)[0, 0, 0, 5] == -1.0
+    assert tensor_values(buf.host_array(), t)[0, 0, 0, 5] == -1.0
 
 
 def test_set_get_memset_clear_at_offsets(buft):
@@ -97,7 +97,7 @@ def test_views_reach_their_view_src_buffer(buft):
     v = ops.view_1d(a, 8, offset=2 * a.nb[1])
     view_init(v)
     tensor_set(v, np.full(8, 2.5, np.float32))
-    assert (read_values(buf.host_array(), a.type, a.ne, a.nb, a.data)[0, 0, 2] == 2.5).all()
+    assert (tensor_values(buf.host_array(), a)[0, 0, 2] == 2.5).all()
 
 
 def test_cpy_tensor_only_from_host_memory(buft):
