@@ -19,19 +19,10 @@ from ggsched.graph import build_graph
 from ggsched.op import RopeMode
 from ggsched.tensor import Tensor
 from ggsched.types import GGMLType
-from opencl_support import (  # noqa: F401 - fixtures
-    check_close,
-    check_sentinels,
-    cl_backend,
-    cl_device,
-    expected,
-    feed,
-    place,
-    read,
-)
+from op_check import NMSE_MAX, check_close, check_sentinels, feed, place
+from opencl_support import cl_backend, cl_device, expected, read  # noqa: F401 - fixtures
 
 F32, F16, I32 = GGMLType.F32, GGMLType.F16, GGMLType.I32
-NMSE_MAX = 1e-7
 
 
 # -- host-side planning (no device) -----------------------------------------------------------
@@ -107,7 +98,7 @@ def compute(backend, out: Tensor, feeds: dict, case_id: str, times: int = 1) -> 
             backend.graph_compute(graph)
             want = expected(build_graph(out), out, feeds)
             check_close(case_id, read(out), want, NMSE_MAX, f"pytest -k '{case_id}'")
-        check_sentinels(case_id, buffer, spans)
+        check_sentinels(case_id, buffer.read(0, buffer.size), spans)
     finally:
         buffer.free()
 
