@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
+
+from ggsched.cli import add_json_option, write_json
 
 HELP = "list the registered backends and devices (memory, type, availability)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--json", nargs="?", const="-", metavar="FILE",
-        help="write the listing as JSON to FILE (stdout when FILE is omitted)",
-    )
+    add_json_option(parser, "the listing")
 
 
 def _mib(n: int) -> str:
@@ -65,12 +63,7 @@ def _table(records: list[dict]):
 def run(args: argparse.Namespace) -> int:
     records = listing()
     if args.json:
-        text = json.dumps({"backends": records}, indent=2)
-        if args.json == "-":
-            print(text)
-        else:
-            with open(args.json, "w") as f:
-                f.write(text + "\n")
+        write_json({"backends": records}, args.json)
         return 0
     from rich.console import Console
 

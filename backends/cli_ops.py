@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
+
+from ggsched.cli import add_json_option, write_json
 
 HELP = "show which ops and types each available backend supports (supports_op matrix)"
 
@@ -14,10 +15,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="only this device (any case); may be repeated")
     parser.add_argument("--op", "-o", metavar="OP", action="append",
                         help="only cases of this op (e.g. MUL_MAT, SILU); may be repeated")
-    parser.add_argument(
-        "--json", nargs="?", const="-", metavar="FILE",
-        help="write the matrix as JSON to FILE (stdout when FILE is omitted)",
-    )
+    add_json_option(parser, "the matrix")
 
 
 def _devices(names: list[str] | None) -> list:
@@ -82,12 +80,7 @@ def _render(m: dict) -> None:
 def run(args: argparse.Namespace) -> int:
     m = matrix(args.backend, args.op)
     if args.json:
-        text = json.dumps(m, indent=2)
-        if args.json == "-":
-            print(text)
-        else:
-            with open(args.json, "w") as f:
-                f.write(text + "\n")
+        write_json(m, args.json)
         return 0
     if not m["devices"]:
         print("no backend is available; see `ggsched backends`", file=sys.stderr)

@@ -6,10 +6,9 @@ where X is wrapped in ``Restricted`` so that some ops (SOFT_MAX and GELU) must f
 the CPU, forcing splits and cross-backend copies. ``ggml-cpu`` runs the same graph in real
 ggml. Each forward is one ``Scheduler.graph_compute`` of the allocated graph.
 
-The GPT-2 graphs come from ``ggsched.models.gpt2``, the LLaMA-style block from
-``llama_block`` here; neither has a KV cache (K and V are this evaluation's), so "decode" is
-one token attending to itself: the weight-bound shape of a decode step without the cache
-reads.
+The graphs come from ``ggsched.models`` (``gpt2`` and ``llama_block``); neither has a KV cache
+(K and V are this evaluation's), so "decode" is one token attending to itself: the
+weight-bound shape of a decode step without the cache reads.
 """
 
 from __future__ import annotations
@@ -24,10 +23,9 @@ import numpy as np
 from ggsched import Op, UnaryOp
 from ggsched.alloc import alloc_ctx_tensors
 from ggsched.backend import Backend, BufferUsage, DeviceType
-from ggsched.models import Model, gpt2
+from ggsched.models import Model, gpt2, llama_block
 from ggsched.sched import Scheduler
 
-from .llama_block import llama_block
 from .placement import write_feeds
 from .results import ERROR, OK, Result, status_of
 from .targets import GGML_CPU, BackendTarget, NotSupported, Target
@@ -53,7 +51,7 @@ class ModelCase:
 
 GPT2_SMALL = dict(n_embd=768, n_head=12, n_layer=12, n_vocab=50257)
 GPT2_TINY = dict(n_embd=256, n_head=4, n_layer=4, n_vocab=512)
-LLAMA_TINY = dict(n_embd=256, n_head=4, n_ff=688)
+LLAMA_TINY = dict(n_embd=256, n_head=4, n_head_kv=4, n_ff=688)
 LLAMA_1B = dict(n_embd=2048, n_head=32, n_head_kv=4, n_ff=5632)  # one TinyLlama-1.1B layer
 
 

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from .cases import PerfCase
 from .results import ERROR, OK, Result, status_of
 from .targets import NotSupported, Target
 from .timing import Budget, Runner, calibrate, sample
-
-Progress = Callable[[str], None]
 
 
 def run_case(case: PerfCase, targets: list[Target], budget: Budget) -> list[Result]:
@@ -40,18 +36,3 @@ def prepare_case(case: PerfCase, target: Target, seed: int = 0) -> Runner:
     every target: the case's own fills, seeded by the seed and the case id)."""
     cg = case.instantiate()
     return target.prepare(cg.graph, cg.feeds(seed, case.id))
-
-
-def run_ops(
-    cases: list[PerfCase],
-    targets: list[Target],
-    budget: Budget,
-    progress: Progress | None = None,
-) -> list[Result]:
-    """All cases on all targets, in case order."""
-    out: list[Result] = []
-    for case in cases:
-        if progress:
-            progress(case.id)
-        out += run_case(case, targets, budget)
-    return out

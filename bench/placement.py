@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 from ggsched import Graph, Tensor
 from ggsched.alloc import alloc_ctx_tensors
-from ggsched.backend import Backend, Buffer, tensor_set
-from ggsched.layout import from_numpy_bytes
+from ggsched.backend import Backend, Buffer
+from ggsched.sched_eval import set_values
 
 
 def owners(graph: Graph) -> list[Tensor]:
@@ -32,6 +32,4 @@ def write_feeds(feeds: dict[Tensor, np.ndarray]) -> None:
     """Store each value in its tensor: values (quantized for block types), or a quantized
     tensor's raw bytes (uint8 of size nbytes) as the conformance cases make them."""
     for t, values in feeds.items():
-        v = np.asarray(values)
-        raw = t.traits.is_quantized and v.dtype == np.uint8 and v.size == t.nbytes
-        tensor_set(t, v if raw else from_numpy_bytes(t.type, v))
+        set_values(t, values)

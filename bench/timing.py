@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
@@ -68,9 +68,6 @@ class Stats:
     @property
     def iqr_us(self) -> float:
         return self.q3_us - self.q1_us
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 def summarize(per_run_us: list[float], reps: int) -> Stats:

@@ -16,14 +16,14 @@ from ggsched import golden, ops
 from ggsched.alloc import GAllocr
 from ggsched.graph import Graph, build_graph
 from ggsched.op import VIEW_OPS
-from ggsched.sched_eval import set_values
+from ggsched.sched_eval import get_values, set_values
 from ggsched.tensor import Tensor
 from ggsched.types import GGMLType
 
 from .cases.bounds import graph_bound
 from .checks import Check, Problem, Unsupported
 from .compare import compare
-from .schedrun import Weights, values_of
+from .schedrun import Weights
 from .scheduling import model
 from .targets import Target
 
@@ -45,7 +45,7 @@ def compute_allocated(target: Target, graph: Graph, out: Tensor, feeds, weights)
         if leaf not in weights.tensors:
             set_values(leaf, feeds[leaf])
     target.backend.graph_compute(graph)
-    cmp = compare(values_of(out), golden.evaluate(graph, feeds)[out], graph_bound(graph.nodes))
+    cmp = compare(get_values(out), golden.evaluate(graph, feeds)[out], graph_bound(graph.nodes))
     if not cmp.ok:
         raise Problem(f"output {out.describe()}: {cmp.describe()}")
 

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from ggsched.backend import Backend, tensor_get, tensor_set
-from ggsched.layout import read_values
+from ggsched.backend import Backend, tensor_set
 from ggsched.sched import Scheduler
+from ggsched.sched_eval import get_values
 
 from .cases.base import CaseGraph
 from .expected import Expected, raw_bytes
@@ -47,5 +47,5 @@ def run_scheduled(backends: list[Backend], inst: CaseGraph, exp: Expected) -> Sc
         tensor_set(leaf, raw_bytes(leaf, stored))
     sched.graph_compute(inst.graph)
     sched.synchronize()
-    values = [read_values(tensor_get(t), t.type, t.ne, t.nb, 0) for t in inst.outputs]
+    values = [get_values(t) for t in inst.outputs]
     return ScheduledRun(values, sched.plan(), misplaced(sched, inst))

@@ -9,20 +9,15 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from ggsched.backend import BufferType, tensor_get
+from ggsched.backend import BufferType
 from ggsched.graph import Graph
-from ggsched.layout import read_values
 from ggsched.op import VIEW_OPS, Op
 from ggsched.sched import Scheduler
-from ggsched.sched_eval import load_weights, set_values
+from ggsched.sched_eval import get_values, load_weights, set_values
 from ggsched.tensor import Tensor
 
 from .cases.bounds import Bound
 from .compare import compare
-
-
-def values_of(t: Tensor) -> np.ndarray:
-    return read_values(tensor_get(t), t.type, t.ne, t.nb, 0)
 
 
 @dataclass
@@ -44,7 +39,7 @@ class Divergence:
     def __call__(self, t: Tensor, ask: bool) -> bool:
         if ask:
             return self.first is None and t in self.index and t.op not in VIEW_OPS
-        cmp = compare(values_of(t), self.golden[t], self.bound(t))
+        cmp = compare(get_values(t), self.golden[t], self.bound(t))
         if not cmp.ok:
             self.first = (f"first diverging node: #{self.index[t]} {t.op_desc} "
                           f"{t.describe()}: {cmp.describe()}")
@@ -107,7 +102,7 @@ def evaluate(sched: Scheduler, graph: Graph, outputs: Sequence[Tensor],
                 set_values(leaf, feeds[leaf])
         sched.set_eval_callback(callback)
         sched.graph_compute(graph)
-        values = {t: values_of(t) for t in outputs}
+        values = {t: get_values(t) for t in outputs}
         plan = sched.plan(nodes=True)
         problems = placement_problems(sched, graph)
     finally:

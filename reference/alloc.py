@@ -16,7 +16,7 @@ import logging
 import os
 import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from itertools import repeat
 
 from .backend import (
     Backend,
@@ -30,7 +30,7 @@ from .backend import (
 from .errors import AllocationError, GraphError
 from .graph import Graph
 from .op import INPLACE_OPS, Op
-from .tensor import Tensor, are_same_layout
+from .tensor import Tensor, TensorFlag, are_same_layout
 
 DEBUG_ENV = "GGSCHED_DEBUG_ALLOC"
 MAX_FREE_BLOCKS = 256  # per chunk, as in ggml
@@ -280,9 +280,9 @@ class VBuffer:
 
 
 class _HashNode:
-    """Per-tensor planning state (ggml's hash_node)."""
+    """Per-tensor planning state (ggml's hash_node), plus what the plan computed once."""
 
-    __slots__ = ("n_children", "n_views", "buffer_id", "addr", "allocated")
+    __slots__ = ("n_children", "n_views", "buffer_id", "addr", "allocated", "size", "record")
 
     def __init__(self) -> None:
         self.n_children = 0
@@ -290,18 +290,40 @@ class _HashNode:
         self.buffer_id = 0
         self.addr: Address = (0, 0)
         self.allocated = False  # owned by this allocator (and not handed to an in-place child)
+        self.size = -1  # alloc size in buffer type buffer_id; set whenever buffer_id is
+        self.record: TensorAlloc | None = None  # made once by _record
 
 
-@dataclass(frozen=True)
 class TensorAlloc:
     """Where the plan put a tensor; buffer_id -1 for views and pre-allocated tensors."""
 
-    buffer_id: int
-    addr: Address | None
-    size_max: int
+    # NOTE: a plain slotted class: one is made per tensor of every plan (a NamedTuple or a
+    # frozen dataclass costs several times more to build)
+    __slots__ = ("buffer_id", "addr", "size_max")
+
+    def __init__(self, buffer_id: int, addr: Address | None, size_max: int) -> None:
+        self.buffer_id = buffer_id
+        self.addr = addr
+        self.size_max = size_max
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, TensorAlloc):
+            return NotImplemented
+        return (self.buffer_id, self.addr, self.size_max) == (
+            other.buffer_id, other.addr, other.size_max)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (f"TensorAlloc(buffer_id={self.buffer_id}, addr={self.addr}, "
+                f"size_max={self.size_max})")
 
 
 _EXTERNAL = TensorAlloc(-1, None, 0)
+# Ops that may overwrite a parent, held by id(): hashing an enum member runs Python code
+_INPLACE_OP_IDS = frozenset(id(op) for op in INPLACE_OPS)
+_OP_NONE = Op.NONE
+_INPUT = int(TensorFlag.INPUT)
 
 
 class GAllocr:
@@ -321,7 +343,6 @@ class GAllocr:
             shared = next((self._tallocs[j] for j in range(i) if self.bufts[j] is buft), None)
             self._tallocs.append(shared or DynAllocr(buft.alignment, buft.max_size, buft.name))
         self._hash: dict[Tensor, _HashNode] = {}
-        self._sizes: dict[tuple[Tensor, int], int] = {}
         self._node_allocs: list[tuple[TensorAlloc, list[TensorAlloc]]] = []
         self._leaf_allocs: list[TensorAlloc] = []
         self._planned = False
@@ -413,21 +434,22 @@ class GAllocr:
 
     def _record(self, graph: Graph) -> None:
         """Remember each tensor's planned place (ggml's node_allocs and leaf_allocs)."""
-        memo: dict[Tensor, TensorAlloc] = {}  # a tensor is read by many nodes: one record
-        self._node_allocs = [
-            (self._alloc_of(node, memo), [self._alloc_of(s, memo) for s in node.src])
-            for node in graph.nodes
-        ]
-        self._leaf_allocs = [self._alloc_of(leaf, memo) for leaf in graph.leafs]
+        records, bufts = self._hash, self.bufts
 
-    def _alloc_of(self, t: Tensor | None, memo: dict[Tensor, TensorAlloc]) -> TensorAlloc:
-        if t is None or t.view_src is not None or t.data is not None:
-            return _EXTERNAL
-        talloc = memo.get(t)
-        if talloc is None:
-            hn = self._hn(t)
-            talloc = memo[t] = TensorAlloc(hn.buffer_id, hn.addr, self._size(t, hn.buffer_id))
-        return talloc
+        def alloc_of(t: Tensor | None) -> TensorAlloc:
+            if t is None or t.view_src is not None or t.data is not None:
+                return _EXTERNAL
+            hn = records[t]  # every leaf, node and source has one after _plan
+            talloc = hn.record  # a tensor is read by many nodes: one record
+            if talloc is None:
+                size = hn.size if hn.size >= 0 else bufts[hn.buffer_id].alloc_size(t)
+                talloc = hn.record = TensorAlloc(hn.buffer_id, hn.addr, size)
+            return talloc
+
+        self._node_allocs = [
+            (alloc_of(node), [alloc_of(s) for s in node.src]) for node in graph.nodes
+        ]
+        self._leaf_allocs = [alloc_of(leaf) for leaf in graph.leafs]
 
     def _grow_buffers(self, no_alloc: bool) -> bool:
         """Buffers only grow: reallocate one when any chunk now needs more than it has."""
@@ -458,102 +480,116 @@ class GAllocr:
 
     # -- planning (ggml_gallocr_alloc_graph_impl) ------------------------------------------------
 
-    def _size(self, t: Tensor, buffer_id: int) -> int:
-        """The buffer type's alloc size of t, computed once per plan (graphs are large)."""
-        key = (t, buffer_id)
-        size = self._sizes.get(key)
-        if size is None:
-            size = self._sizes[key] = self.bufts[buffer_id].alloc_size(t)
-        return size
-
     def _hn(self, t: Tensor) -> _HashNode:
         hn = self._hash.get(t)
         if hn is None:
             hn = self._hash[t] = _HashNode()
         return hn
 
+    # NOTE: the planning loops below run a few times per node of graphs of 10⁵ nodes: each
+    # fetches a tensor's record once and hands it on, and reads attributes into locals.
+
     def _plan(self, graph: Graph, node_ids, leaf_ids) -> None:
-        self._hash, self._sizes = {}, {}
+        self._hash = {}
+        hn_of = self._hn
         # leafs first: since ggml#731 every leaf is treated as an input
-        for i, leaf in enumerate(graph.leafs):
-            self._allocate_node(leaf, leaf_ids[i] if leaf_ids else 0)
-        self._count_and_place_inputs(graph, node_ids)
-        for i, node in enumerate(graph.nodes):
-            buffer_id = node_ids[i] if node_ids else 0
+        for leaf, buffer_id in zip(graph.leafs, leaf_ids or repeat(0)):
+            self._allocate_node(leaf, hn_of(leaf), buffer_id)
+        nodes = graph.nodes
+        node_ids = node_ids or [0] * len(nodes)
+        self._count_and_place_inputs(nodes, node_ids)
+        records, allocate, release = self._hash, self._allocate_node, self._release_parents
+        for node, buffer_id in zip(nodes, node_ids):
+            # every node and source has its record since _count_and_place_inputs; most
+            # parents are already placed, which is tested here before any call
             for parent in node.src:
                 if parent is not None:
-                    self._allocate_node(parent, buffer_id)
-            self._allocate_node(node, buffer_id)
-            self._release_parents(node)
+                    hn = records[parent]
+                    if not hn.allocated and parent.data is None:
+                        allocate(parent, hn, buffer_id)
+            allocate(node, records[node], buffer_id)
+            release(node, records)
 
-    def _count_and_place_inputs(self, graph: Graph, node_ids) -> None:
+    def _count_and_place_inputs(self, nodes: list[Tensor], node_ids: Sequence[int]) -> None:
         """Count children and views; allocate inputs now so that nothing overlaps them."""
-        for i, node in enumerate(graph.nodes):
-            buffer_id = node_ids[i] if node_ids else 0
+        records, get, allocate = self._hash, self._hash.get, self._allocate_node
+        flag = int.__and__  # Tensor.is_input without the property call (IntFlag's & is slow)
+        for node, buffer_id in zip(nodes, node_ids):
+            hn = get(node)
+            if hn is None:
+                hn = records[node] = _HashNode()
             # NOTE: op NONE views are the scheduler's dependency markers, not real views
-            if node.view_src is not None and node.op is not Op.NONE:
-                self._hn(node.view_src).n_views += 1
-            if node.is_input:
-                self._allocate_node(node, buffer_id)
+            vs = node.view_src
+            if vs is not None and node.op is not _OP_NONE:
+                vs_hn = get(vs)
+                if vs_hn is None:
+                    vs_hn = records[vs] = _HashNode()
+                vs_hn.n_views += 1
+            if flag(node.flags, _INPUT):
+                allocate(node, hn, buffer_id)
             for src in node.src:
                 if src is None:
                     continue
-                self._hn(src).n_children += 1
-                if src.is_input:
-                    self._allocate_node(src, buffer_id)
+                s_hn = get(src)
+                if s_hn is None:
+                    s_hn = records[src] = _HashNode()
+                s_hn.n_children += 1
+                if flag(src.flags, _INPUT):
+                    allocate(src, s_hn, buffer_id)
 
-    def _release_parents(self, node: Tensor) -> None:
+    def _release_parents(self, node: Tensor, records: dict[Tensor, _HashNode]) -> None:
         """Free each parent (or the view_src of a view parent) whose last reader was node."""
         for parent in node.src:
             if parent is None:
                 continue
-            p_hn = self._hn(parent)
+            p_hn = records[parent]
             p_hn.n_children -= 1
             if p_hn.n_children or p_hn.n_views:
                 continue
-            if parent.view_src is not None:
-                vs = parent.view_src
+            vs = parent.view_src
+            if vs is not None:
                 vs_hn = self._hn(vs)
                 vs_hn.n_views -= 1
                 if vs_hn.n_views == 0 and vs_hn.n_children == 0 and vs_hn.allocated:
-                    self._free_node(vs, f"its last view {parent.name} was read by {node.name}")
+                    self._free_node(vs, vs_hn, "its last view %s was read by %s", parent, node)
             elif p_hn.allocated:
-                self._free_node(parent, f"its last reader was {node.name}")
+                self._free_node(parent, p_hn, "its last reader was %s", node)
 
-    def _allocate_node(self, node: Tensor, buffer_id: int) -> None:
-        hn = self._hn(node)
-        if node.data is not None or node.buffer is not None or hn.allocated:
+    def _allocate_node(self, node: Tensor, hn: _HashNode, buffer_id: int) -> None:
+        if hn.allocated or node.data is not None or node.buffer is not None:
             return
         if node.view_src is not None:
             return
         hn.allocated = True
-        if node.op in INPLACE_OPS and self._reuse_parent(node, hn):
+        if id(node.op) in _INPLACE_OP_IDS and self._reuse_parent(node, hn):
             return
         hn.buffer_id = buffer_id
-        hn.addr = self._tallocs[buffer_id].alloc(self._size(node, buffer_id), node)
+        hn.size = size = self.bufts[buffer_id].alloc_size(node)
+        hn.addr = self._tallocs[buffer_id].alloc(size, node)
 
     def _reuse_parent(self, node: Tensor, hn: _HashNode) -> bool:
         """In-place: take the first parent whose memory node may overwrite (ggml's rules)."""
+        records = self._hash
         for parent in node.src:
             if parent is None:
                 continue
-            why_not = self._inplace_refusal(node, parent)
+            p_hn = records[parent]
+            why_not = self._inplace_refusal(node, parent, p_hn)
             if why_not:
                 if log.isEnabledFor(logging.DEBUG):
                     log.debug("%s (%s) does not reuse %s: %s",
                               node.name, node.op_desc, parent.name, why_not)
                 continue
-            p_hn = self._hn(parent)
             hn.buffer_id, hn.addr = p_hn.buffer_id, p_hn.addr
             p_hn.allocated = False  # node owns the memory now; parent must not free it
             if log.isEnabledFor(logging.DEBUG):
                 log.debug("%s (%s) reuses %s in place at chunk %d offset %d",
                           node.name, node.op_desc, parent.name, *hn.addr)
-            self._free_extra_space(node, parent)
+            self._free_extra_space(node, hn, parent, p_hn)
             return True
         return False
 
-    def _inplace_refusal(self, node: Tensor, parent: Tensor) -> str:
+    def _inplace_refusal(self, node: Tensor, parent: Tensor, p_hn: _HashNode) -> str:
         """Why node may not overwrite parent ('' when it may).
 
         NOTE: ggml has a branch for a view parent (reused when its view_src has one view, no
@@ -561,7 +597,6 @@ class GAllocr:
         allocated by galloc, so the ownership test below rejects it first. We keep ggml's
         observable behaviour: a view parent is never reused in place.
         """
-        p_hn = self._hn(parent)
         if not p_hn.allocated:
             if parent.view_src is not None:
                 return "it is a view (views are never galloc-owned)"
@@ -577,12 +612,13 @@ class GAllocr:
             return f"it has {p_hn.n_views} views"
         return ""
 
-    def _free_extra_space(self, node: Tensor, parent: Tensor) -> None:
+    def _free_extra_space(
+        self, node: Tensor, hn: _HashNode, parent: Tensor, p_hn: _HashNode
+    ) -> None:
         """Give back the tail of parent's block when node needs less (alignment first)."""
-        hn, p_hn = self._hn(node), self._hn(parent)
         talloc = self._tallocs[p_hn.buffer_id]
-        parent_size = self._size(parent, p_hn.buffer_id)
-        node_size = self._size(node, hn.buffer_id)
+        parent_size = p_hn.size
+        hn.size = node_size = self.bufts[hn.buffer_id].alloc_size(node)
         if parent_size < node_size:  # ggml asserts: same layout must never need more
             raise AllocationError(
                 f"{node.op_desc}: in-place {node.describe()} needs {node_size} B but its parent "
@@ -597,15 +633,15 @@ class GAllocr:
                       parent.name)
             talloc.free_bytes((chunk, offset + node_size), parent_size - node_size)
 
-    def _free_node(self, t: Tensor, why: str) -> None:
+    def _free_node(self, t: Tensor, hn: _HashNode, why: str, *who: Tensor) -> None:
+        """Give t's memory back; ``why`` % the names of ``who`` says why (for the trace)."""
         if t.is_output:
             log.debug("not freeing %s: it is an output", t.name)
             return
-        hn = self._hn(t)
-        size = self._size(t, hn.buffer_id)
         if log.isEnabledFor(logging.DEBUG):
-            log.debug("freeing %s (%d B at chunk %d offset %d): %s", t.name, size, *hn.addr, why)
-        self._tallocs[hn.buffer_id].free_bytes(hn.addr, size)
+            log.debug("freeing %s (%d B at chunk %d offset %d): %s", t.name, hn.size, *hn.addr,
+                      why % tuple(w.name for w in who))
+        self._tallocs[hn.buffer_id].free_bytes(hn.addr, hn.size)
         hn.allocated = False
 
     # -- placing (ggml_gallocr_alloc_graph) ------------------------------------------------------

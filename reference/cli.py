@@ -3,13 +3,15 @@
 Each subcommand is a module named in the entry-point group ``ggsched.commands`` (so the engine
 never imports the layers above it). Such a module defines ``HELP`` (one line),
 ``add_arguments(parser)`` and ``run(args) -> int``, and keeps its top-level imports light: heavy
-work is imported inside ``run``.
+work is imported inside ``run``. ``add_json_option`` and ``write_json`` give subcommands the
+same ``--json [FILE]`` option.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import sys
 from importlib.metadata import entry_points
 
@@ -40,6 +42,24 @@ def build_parser() -> argparse.ArgumentParser:
         module.add_arguments(p)
         p.set_defaults(_run=module.run)
     return parser
+
+
+def add_json_option(parser: argparse.ArgumentParser, what: str) -> None:
+    """``--json [FILE]`` for a subcommand that can write ``what`` as JSON (stdout without FILE)."""
+    parser.add_argument(
+        "--json", nargs="?", const="-", metavar="FILE",
+        help=f"write {what} as JSON to FILE (stdout when FILE is omitted)",
+    )
+
+
+def write_json(data, dest: str) -> None:
+    """``data`` as indented JSON to the file ``dest``, or to stdout when ``dest`` is "-"."""
+    text = json.dumps(data, indent=2)
+    if dest == "-":
+        print(text)
+        return
+    with open(dest, "w") as f:
+        f.write(text + "\n")
 
 
 def _unavailable(name: str, error: ImportError):

@@ -1,4 +1,5 @@
-"""Model graphs built the way ggml's examples build them, for the allocator, scheduler and bench.
+"""Model graphs built the way ggml's examples and llama.cpp build them, for the allocator,
+scheduler, conformance suite and bench.
 
 ``gpt2`` follows ggml's examples/gpt-2 graph (one evaluation of ``n_tokens`` tokens from an
 empty context): token + position embeddings by GET_ROWS, then per layer NORM with gain and
@@ -6,6 +7,10 @@ bias, the fused QKV MUL_MAT, causal attention per head (views, CONT, PERMUTE, KQ
 SCALE, DIAG_MASK_INF, SOFT_MAX, KQV MUL_MAT), the output projection, a residual ADD, a GELU
 MLP and a second residual ADD; a final NORM and the LM head. Unlike the example, K and V come
 straight from this evaluation's QKV result (no KV cache), so the graph is pure dataflow.
+
+``llama_block`` is one LLaMA decoder layer (RMS_NORM, ROPE, grouped-query attention with a
+KQ mask input, SWIGLU feed-forward) and ``bert_block`` one BERT encoder layer (post-norm,
+bidirectional attention, GELU_ERF); neither has a KV cache either.
 """
 
 from __future__ import annotations
@@ -182,7 +187,8 @@ def llama_block(
 ) -> Model:
     """One LLaMA-style decoder block: RMS_NORM, Q/K/V projections with ROPE on Q and K,
     grouped-query causal attention (a KQ mask input, SOFT_MAX with scale), the output
-    projection and residual ADD, then RMS_NORM and a SWIGLU feed-forward with a residual."""
+    projection and residual ADD, then RMS_NORM and a SWIGLU feed-forward with a residual.
+    ``n_head_kv == n_head`` gives plain multi-head attention."""
     wtype = GGMLType.parse(wtype)
     hd, n = n_embd // n_head, n_tokens
     w = _Weights(wtype)

@@ -123,14 +123,6 @@ INPLACE_OPS = frozenset(
 )
 
 
-def is_view_op(op: Op) -> bool:
-    return op in VIEW_OPS
-
-
-def can_inplace(op: Op) -> bool:
-    return op in INPLACE_OPS
-
-
 def parse_op_name(name: str) -> tuple[Op, UnaryOp | GluOp | None]:
     """Map a ggml op description ("ADD", "SILU", "SWIGLU") to (op, sub-op)."""
     key = name.upper()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from itertools import chain
 
-from .backend import BufferUsage
+from .backend import BufferType, BufferUsage
 from .errors import SchedulerError
 from .graph import Graph
 from .op import Op
@@ -155,19 +155,34 @@ def pass3_upgrade(st: SchedState, nodes: list[Tensor], view_op: list[bool]) -> N
 
 
 def _best_fit(st: SchedState, node: Tensor) -> None:
+    # NOTE: where a source lives does not depend on the backend asked: looked up once per node
+    bufts = _input_bufts(st, node)
     best = -1
     for b in range(st.n_backends):
         if not st.supports_op(b, node):
             continue
-        n = sum(1 for s in node.src if s is not None and _readable_input(st, s, b))
+        n = st.count_readable(b, bufts)
         if n > best:
             best = n
             st.set(node, b, "3.best")
 
 
-def _readable_input(st: SchedState, src: Tensor, b: int) -> bool:
-    assigned = st.get(src) != UNASSIGNED or st.get(src.view_src) != UNASSIGNED
-    return assigned and st.buffer_supported(src, b)
+def _input_bufts(st: SchedState, node: Tensor) -> list[BufferType]:
+    """Buffer types of node's placed sources (those assigned, or whose view_src is): the
+    buffer's type if allocated, else that of its backend (``SchedState.buft_of``, inlined)."""
+    ids, bufts, out = st.ids, st.bufts, []
+    for src in node.src:
+        if src is None:
+            continue
+        vs = src.view_src
+        b = ids.get(src, UNASSIGNED)
+        if b == UNASSIGNED and vs is not None:
+            b = ids.get(vs, UNASSIGNED)
+        if b == UNASSIGNED:
+            continue
+        buffer = vs.buffer if vs is not None else src.buffer
+        out.append(buffer.buft if buffer is not None else bufts[b])
+    return out
 
 
 def _upgrade(st: SchedState, node: Tensor, cur: int) -> None:

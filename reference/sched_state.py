@@ -70,6 +70,17 @@ class SchedState:
             ok = cache[buft] = bool(self.backends[b].supports_buft(buft))
         return ok
 
+    def count_readable(self, b: int, bufts: list[BufferType]) -> int:
+        """How many of ``bufts`` backend b supports (supports_buft, cached)."""
+        cache, n = self._buft_ok[b], 0
+        for buft in bufts:
+            ok = cache.get(buft)
+            if ok is None:
+                ok = self.supports_buft(b, buft)
+            if ok:
+                n += 1
+        return n
+
     def offload_op(self, b: int, node: Tensor) -> bool:
         return bool(self.backends[b].offload_op(node))
 

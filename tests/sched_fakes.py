@@ -1,5 +1,6 @@
 """Fake devices for the scheduler's tests: they answer the capability questions the test sets
-and remember what they were asked to compute, but compute nothing."""
+and remember what they were asked to compute, but compute nothing. Their buffers do hold bytes
+(``FakeBufferType("X", is_host=False)`` also stands for device memory the CPU cannot read)."""
 
 from __future__ import annotations
 
@@ -7,15 +8,8 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 from ggsched import ops
-from ggsched.backend import (
-    Backend,
-    Buffer,
-    BufferType,
-    BufferUsage,
-    Device,
-    DeviceType,
-    tensor_alloc,
-)
+from ggsched.alloc import alloc_ctx_tensors_from_buft
+from ggsched.backend import Backend, Buffer, BufferType, BufferUsage, Device, DeviceType
 from ggsched.graph import Graph
 from ggsched.op import Op
 from ggsched.tensor import Tensor
@@ -111,13 +105,8 @@ def gpu(name: str = "FAKE", refuse=(Op.SOFT_MAX,), offload=None) -> FakeBackend:
 
 def place_weights(buft: BufferType, *tensors: Tensor) -> Buffer:
     """Put ``tensors`` one after another in a new WEIGHTS buffer of ``buft``."""
-    sizes = [-(-t.nbytes // 32) * 32 for t in tensors]
-    buffer = buft.alloc_buffer(sum(sizes))
+    buffer = alloc_ctx_tensors_from_buft(tensors, buft)
     buffer.usage = BufferUsage.WEIGHTS
-    offset = 0
-    for t, size in zip(tensors, sizes):
-        tensor_alloc(buffer, t, offset)
-        offset += size
     return buffer
 
 

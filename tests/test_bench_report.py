@@ -110,6 +110,21 @@ def test_sched_section_measures_reserve_and_fits_the_growth():
     assert ss.growth_exponent(fake[:1]) is None
 
 
+def test_sched_overhead_script_prints_the_section_figures_by_phase(tmp_path, capsys):
+    from ggsched.bench import sched_overhead as so
+    from ggsched.bench import sched_section as ss
+
+    out = tmp_path / "o.json"
+    assert so.main(["--sizes", "150,400", "--repeat", "1", "--json", str(out)]) == 0
+    rows = json.loads(out.read_text())["sizes"]
+    expected = [ss.generate(n).graph.n_nodes for n in (150, 400)]  # the section's generator
+    assert [r["n_nodes"] for r in rows] == expected
+    for r in rows:  # the section's row, plus the phases of the same graph
+        assert r["n_splits"] > 1 and r["us_per_node"] > 0 and r["us_per_node_cpu"] > 0
+        assert set(r["phases_us_per_node_cpu"]) == set(so.PHASES)
+    assert "growth: wall time" in capsys.readouterr().out
+
+
 def test_alloc_section_compares_with_the_bound_and_ggml():
     from ggsched.bench.alloc_section import alloc_table, run_alloc
 

@@ -14,20 +14,22 @@ place). Error bound: NMSE ≤ 1e-7 (test-backend-ops' default); integer results 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
+import op_check
 import pytest
 from ggsched import golden, layout, ops
 from ggsched.alloc import GAllocr
-from ggsched.backend import tensor_alloc, tensor_set, view_init
+from ggsched.backend import tensor_alloc, view_init
 from ggsched.backends.cpu import cpu_backend, supports_op
 from ggsched.errors import GGSchedError, UnsupportedOpError
 from ggsched.graph import build_graph
 from ggsched.op import INPLACE_OPS, GluOp, Op, RopeMode, SortOrder, UnaryOp
 from ggsched.tensor import Tensor
 from ggsched.types import GGMLType
+from op_check import NMSE_MAX, Leafs, feed, place
 
 F32, F16, Q8_0, Q4_0, I32, I64 = (
     GGMLType.F32, GGMLType.F16, GGMLType.Q8_0, GGMLType.Q4_0, GGMLType.I32, GGMLType.I64
@@ -35,9 +37,6 @@ F32, F16, Q8_0, Q4_0, I32, I64 = (
 TYPES = tuple(GGMLType)  # every type: a combination the builders refuse is simply no case
 FLOATS = (F32, F16)
 QUANTS = (Q8_0, Q4_0)
-NMSE_MAX = 1e-7
-SENTINEL = 0xA5
-GAP = 64  # sentinel bytes after every tensor's memory
 
 # -- cases ----------------------------------------------------------------------------------------
 
@@ -58,34 +57,6 @@ class Case:
         leafs = Leafs(self.seed)
         out = self.build(leafs) if self.build else self.out
         return Case(self.id, out, leafs.feeds if self.build else self.feeds, self.alias)
-
-
-@dataclass
-class Leafs:
-    """Creates input tensors and their random values (seeded per case: reproducible)."""
-
-    seed: int
-    feeds: dict[Tensor, np.ndarray] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.rng = np.random.default_rng(self.seed)
-
-    def __call__(self, type: GGMLType, ne, lo: float = -1.0, hi: float = 1.0) -> Tensor:
-        t = ops.new_tensor(type, ne)
-        n = t.nelements
-        if type.traits.is_float:
-            v = self.rng.uniform(lo, hi, n)
-        else:
-            v = self.rng.integers(int(lo), int(hi), n, endpoint=True)
-        self.feeds[t] = v.reshape(t.shape)
-        return t
-
-    def ids(self, type: GGMLType, n: int, n_rows: int, planes: tuple[int, int] = (1, 1)):
-        """Row indices: each plane (i2, i3) gets n distinct rows of [0, n_rows)."""
-        t = ops.new_tensor(type, (n, *planes))
-        v = [self.rng.permutation(n_rows)[:n] for _ in range(planes[0] * planes[1])]
-        self.feeds[t] = np.array(v).reshape(t.shape)
-        return t
 
 
 def ne0_for(*types: GGMLType) -> int:
@@ -371,41 +342,10 @@ for t, tp in itertools.product(TYPES, TYPES):
 # -- placement in one real buffer ----------------------------------------------------------------
 
 
-def _align(x: int, a: int) -> int:
-    return (x + a - 1) // a * a
-
-
-def place(c: Case):
-    """Every root in one CPU buffer, GAP sentinel bytes after each; c.out at src0's address
-    when c.alias is a src index. Returns (buffer, [(start, end) of each root's bytes])."""
-    graph = build_graph(c.out)
-    buft = cpu_backend().default_buffer_type
-    roots = list({id(t.root): t.root for t in graph.tensors()}.values())
-    if c.alias is not None:
-        roots.remove(c.out)
-    offsets, size = [], 0
-    for t in roots:
-        offsets.append(size)
-        size = _align(size + buft.alloc_size(t) + GAP, buft.alignment)
-    buffer = buft.alloc_buffer(size)
-    buffer.clear(SENTINEL)
-    for t, offs in zip(roots, offsets):
-        tensor_alloc(buffer, t, offs)
-    if c.alias is not None:
-        src = c.out.src[c.alias]
-        c.out.buffer, c.out.data = buffer, src.data
-        buffer.init_tensor(c.out)
-    for t in graph.tensors():
-        if t.view_src is not None and t.data is None:
-            view_init(t)
-    spans = [(o, o + buft.alloc_size(t)) for t, o in zip(roots, offsets)]
-    return graph, buffer, spans
-
-
 def compute_on_cpu(c: Case):
-    graph, buffer, spans = place(c)
-    for t, v in c.feeds.items():
-        tensor_set(t, layout.from_numpy_bytes(t.type, v))
+    """c placed in one CPU buffer with sentinel gaps, fed and computed: (graph, buffer, spans)."""
+    graph, buffer, spans = place(c.out, cpu_backend().default_buffer_type, c.alias)
+    feed(c.feeds)
     cpu_backend().graph_compute(graph)
     return graph, buffer, spans
 
@@ -413,31 +353,9 @@ def compute_on_cpu(c: Case):
 # -- comparison -----------------------------------------------------------------------------------
 
 
-def nmse(actual: np.ndarray, expected: np.ndarray) -> float:
-    """Σ(a−b)² / Σb² over finite expected values (test-backend-ops' metric)."""
-    finite = np.isfinite(expected)
-    diff = (actual[finite] - expected[finite]) ** 2
-    denom = (expected[finite] ** 2).sum()
-    return float(diff.sum() / denom) if denom > 0 else float(diff.sum())
-
-
 def check_close(c: Case, actual: np.ndarray, expected: np.ndarray) -> None:
     rerun = f"rerun: pytest tests/test_cpu_backend.py -k '{c.id}'"
-    assert actual.shape == expected.shape, f"{c.id}: shape {actual.shape} != {expected.shape}"
-    if c.out.type.traits.is_float:
-        actual, expected = actual.astype(np.float64), expected.astype(np.float64)
-        nan_ok = np.array_equal(np.isnan(actual), np.isnan(expected))
-        assert nan_ok, f"{c.id}: NaN where the golden has none (or none where it has); {rerun}"
-        inf = np.isinf(expected)
-        assert np.array_equal(actual[inf], expected[inf]) and not np.isinf(actual[~inf]).any(), (
-            f"{c.id}: inf mismatch; {rerun}")
-        err = nmse(actual, expected)
-        assert err <= NMSE_MAX, f"{c.id}: NMSE {err:.3g} > {NMSE_MAX:g}; {rerun}"
-    else:
-        bad = np.argwhere(actual != expected)
-        assert bad.size == 0, (
-            f"{c.id}: {len(bad)} values differ, first at {tuple(bad[0])}: "
-            f"CPU {actual[tuple(bad[0])]} golden {expected[tuple(bad[0])]}; {rerun}")
+    op_check.check_close(c.id, actual, expected, NMSE_MAX, rerun)
 
 
 @pytest.mark.parametrize("c", CASES, ids=[c.id for c in CASES])
@@ -447,9 +365,9 @@ def test_op_matches_golden(c: Case) -> None:
     expected = golden.evaluate(build_graph(c.out), c.feeds)[c.out]
     _, buffer, spans = compute_on_cpu(c)
     t = c.out
-    actual = layout.read_values(buffer.host_array(), t.type, t.ne, t.nb, t.data)
+    actual = layout.tensor_values(buffer.host_array(), t)
     check_close(c, actual, expected)
-    check_sentinels(c, buffer.host_array(), spans)
+    op_check.check_sentinels(c.id, buffer.host_array(), spans)
 
 
 GALLOCR_CASES = [c for c in CASES if c.alias is None]
@@ -463,11 +381,10 @@ def test_op_matches_golden_placed_by_gallocr(c: Case) -> None:
     graph = build_graph(c.out)
     expected = golden.evaluate(graph, c.feeds)[c.out]
     assert GAllocr(cpu_backend().default_buffer_type).alloc_graph(graph)
-    for t, v in c.feeds.items():
-        tensor_set(t, layout.from_numpy_bytes(t.type, v))
+    feed(c.feeds)
     cpu_backend().graph_compute(graph)
     t = c.out
-    check_close(c, layout.read_values(t.buffer.host_array(), t.type, t.ne, t.nb, t.data), expected)
+    check_close(c, layout.tensor_values(t.buffer.host_array(), t), expected)
 
 
 def test_gallocr_cases_include_in_place_reuse() -> None:
@@ -481,20 +398,6 @@ def test_gallocr_cases_include_in_place_reuse() -> None:
             if c.out.view_src is None and any(s.data == c.out.data for s in c.out.sources):
                 reused.append(c.id)
     assert len(reused) > 50, f"only {len(reused)} in-place placements: {reused}"
-
-
-def check_sentinels(c: Case, raw: np.ndarray, spans) -> None:
-    """Bytes between tensors are untouched: no kernel wrote outside its tensor."""
-    outside = np.ones(raw.size, dtype=bool)
-    for start, end in spans:
-        outside[start:end] = False
-    bad = np.flatnonzero(raw[outside] != SENTINEL)
-    assert bad.size == 0, f"{c.id}: {bad.size} sentinel bytes overwritten"
-
-
-def ops_and_types() -> Iterator[str]:
-    for c in CASES:
-        yield c.id.split("[")[0]
 
 
 def test_every_op_has_cases() -> None:

@@ -10,7 +10,6 @@ import pytest
 from ggsched import ops
 from ggsched.backend import (
     Buffer,
-    BufferType,
     DeviceType,
     EmptyBuffer,
     tensor_alloc,
@@ -24,32 +23,13 @@ from ggsched.backends.cpu import CPUBackendReg, CPUBufferType, cpu_backend, regi
 from ggsched.backends.cpu.device import blas_name, cpu_name
 from ggsched.errors import BufferAccessError
 from ggsched.graph import build_graph
-from ggsched.layout import from_numpy_bytes, read_values
+from ggsched.layout import from_numpy_bytes, tensor_values
+from sched_fakes import FakeBufferType
 
 
-class HostlessBufferType(BufferType):
-    """Device memory the CPU cannot read: a stand-in for a GPU buffer type."""
-
-    name = "FAKE"
-    alignment = 64
-
-    def _alloc_buffer(self, size):
-        return HostlessBuffer(self, size)
-
-
-class HostlessBuffer(Buffer):
-    def __init__(self, buft, size):
-        super().__init__(buft, size)
-        self.mem = np.zeros(size, dtype=np.uint8)
-
-    def set_tensor(self, t, data, offset):
-        self.mem[t.data + offset : t.data + offset + data.size] = data
-
-    def get_tensor(self, t, offset, size):
-        return self.mem[t.data + offset : t.data + offset + size].copy()
-
-    def clear(self, value):
-        self.mem.fill(value)
+def device_memory(size: int) -> Buffer:
+    """A buffer the CPU cannot read: a stand-in for GPU memory."""
+    return FakeBufferType("FAKE", is_host=False).alloc_buffer(size)
 
 
 @pytest.fixture
@@ -87,7 +67,7 @@ def test_tensors_are_zero_copy_views(buft):
     raw = buf.host_array()[96 : 96 + t.nbytes].view(np.float32)
     assert raw[5] == 5.0
     raw[5] = -1.0  # writing the buffer's array is writing the tensor
-    assert read_values(buf.host_array(), t.type, t.ne, t.nb, t.data)[0, 0, 0, 5] == -1.0
+    assert tensor_values(buf.host_array(), t)[0, 0, 0, 5] == -1.0
 
 
 def test_set_get_memset_clear_at_offsets(buft):
@@ -117,11 +97,11 @@ def test_views_reach_their_view_src_buffer(buft):
     v = ops.view_1d(a, 8, offset=2 * a.nb[1])
     view_init(v)
     tensor_set(v, np.full(8, 2.5, np.float32))
-    assert (read_values(buf.host_array(), a.type, a.ne, a.nb, a.data)[0, 0, 2] == 2.5).all()
+    assert (tensor_values(buf.host_array(), a)[0, 0, 2] == 2.5).all()
 
 
 def test_cpy_tensor_only_from_host_memory(buft):
-    cpu_buf, fake_buf = buft.alloc_buffer(256), HostlessBufferType().alloc_buffer(256)
+    cpu_buf, fake_buf = buft.alloc_buffer(256), device_memory(256)
     src_host, dst = placed(cpu_buf, (8,)), placed(cpu_buf, (8,), offset=64)
     src_dev = placed(fake_buf, (8,))
     tensor_set(src_host, np.arange(8, dtype=np.float32))
@@ -131,7 +111,7 @@ def test_cpy_tensor_only_from_host_memory(buft):
 
 
 def test_tensor_copy_between_cpu_and_device_memory(buft):
-    cpu_buf, fake_buf = buft.alloc_buffer(256), HostlessBufferType().alloc_buffer(256)
+    cpu_buf, fake_buf = buft.alloc_buffer(256), device_memory(256)
     a, b = placed(cpu_buf, (8, 2), type="f16"), placed(fake_buf, (8, 2), type="f16")
     c = placed(cpu_buf, (8, 2), offset=64, type="f16")
     tensor_set(a, np.linspace(-1, 1, 16).astype(np.float16))
@@ -156,7 +136,7 @@ def test_device_describes_the_machine():
     assert dev.description.startswith(cpu_name())
     assert f"numpy {np.__version__}" in dev.description and blas_name() in dev.description
     assert dev.supports_buft(dev.buffer_type)
-    assert not dev.supports_buft(HostlessBufferType())
+    assert not dev.supports_buft(FakeBufferType("FAKE", is_host=False))
 
 
 def test_registry_entry_point_gives_the_cpu():

@@ -26,22 +26,13 @@ from ggsched.graph import build_graph
 from ggsched.op import GluOp, Op, RopeMode, SortOrder, UnaryOp
 from ggsched.tensor import Tensor
 from ggsched.types import GGMLType
-from opencl_support import (  # noqa: F401 - fixtures
-    check_close,
-    check_sentinels,
-    cl_backend,
-    cl_device,
-    expected,
-    feed,
-    place,
-    read,
-)
+from op_check import NMSE_MAX, Leafs, check_close, check_sentinels, feed, place
+from opencl_support import cl_backend, cl_device, expected, read  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.opencl
 
 F32, F16, Q8_0, Q4_0, I32 = GGMLType.F32, GGMLType.F16, GGMLType.Q8_0, GGMLType.Q4_0, GGMLType.I32
 TYPES = (F32, F16, Q8_0, Q4_0, I32)
-NMSE_MAX = 1e-7
 
 
 @dataclass
@@ -49,41 +40,15 @@ class Case:
     id: str
     out: Tensor
     feeds: dict[Tensor, np.ndarray]
-    alias: bool = False
+    alias: int | None = None  # place out at src[alias]'s address (the allocator's in-place reuse)
     env: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class Leafs:
-    """Creates input tensors and their random values (seeded per case: reproducible)."""
-
-    seed: int
-    feeds: dict[Tensor, np.ndarray] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.rng = np.random.default_rng(self.seed)
-
-    def __call__(self, type: GGMLType, ne, lo: float = -1.0, hi: float = 1.0) -> Tensor:
-        t = ops.new_tensor(type, ne)
-        if type.traits.is_float:
-            v = self.rng.uniform(lo, hi, t.nelements)
-        else:
-            v = self.rng.integers(int(lo), int(hi), t.nelements, endpoint=True)
-        self.feeds[t] = v.reshape(t.shape)
-        return t
-
-    def ids(self, n: int, n_rows: int, planes: tuple[int, int] = (1, 1), type=I32) -> Tensor:
-        """Row indices: each plane gets n distinct rows of [0, n_rows)."""
-        t = ops.new_tensor(type, (n, *planes))
-        v = [self.rng.permutation(n_rows)[:n] for _ in range(planes[0] * planes[1])]
-        self.feeds[t] = np.array(v).reshape(t.shape)
-        return t
 
 
 CASES: list[Case] = []
 
 
-def case(name: str, build: Callable[[Leafs], Tensor], alias=False, env=None) -> None:
+def case(name: str, build: Callable[[Leafs], Tensor], alias: int | None = None,
+         env=None) -> None:
     """Register a case if the op builders accept it (a GGSchedError means: not a combination)."""
     leafs = Leafs(len(CASES))
     try:
@@ -132,7 +97,7 @@ for fn, lo in ((ops.add, -1.0), (ops.sub, -1.0), (ops.mul, -1.0), (ops.div, 0.5)
         case(n + "[inplace]", lambda L, ta=ta, tb=tb, fn=fn, lo=lo: fn(
             L(ta, NE), L(tb, (13, 7, 1, 2), lo, 2.0), inplace=True))
         case(n + "[alias]", lambda L, ta=ta, tb=tb, fn=fn, lo=lo: fn(
-            L(ta, NE), L(tb, (13, 1, 3, 1), lo, 2.0)), alias=True)
+            L(ta, NE), L(tb, (13, 1, 3, 1), lo, 2.0)), alias=0)
 
 for t in TYPES:
     for inplace in (False, True):
@@ -142,7 +107,7 @@ for t in TYPES:
             inplace=inplace))
     case(f"ACC({t})[alias]", lambda L, t=t: ops.acc(
         a := L(t, (13, 7, 3, 1)), L(t, (5, 3, 2)), a.nb[1], a.nb[2], a.nb[3], 4 * 15),
-        alias=True)
+        alias=0)
 
 SIMPLE_UNARY = {ops.sqr: (-2.0, 2.0), ops.sqrt: (0.1, 3.0), ops.log: (0.1, 3.0),
                 ops.sin: (-3.0, 3.0), ops.cos: (-3.0, 3.0)}
@@ -152,7 +117,7 @@ for t in TYPES:
         case(n, lambda L, t=t, fn=fn, lo=lo, hi=hi: fn(L(t, NE, lo, hi)))
         case(n + "[noncontig]",
              lambda L, t=t, fn=fn, lo=lo, hi=hi: fn(transposed(L, t, NE, lo, hi)))
-        case(n + "[alias]", lambda L, t=t, fn=fn, lo=lo, hi=hi: fn(L(t, NE, lo, hi)), alias=True)
+        case(n + "[alias]", lambda L, t=t, fn=fn, lo=lo, hi=hi: fn(L(t, NE, lo, hi)), alias=0)
     for uop in UnaryOp:
         n = f"{uop}({t})"
         case(n, lambda L, t=t, u=uop: ops.unary(L(t, NE, -4, 4), u))
@@ -160,7 +125,7 @@ for t in TYPES:
         case(n + "[inplace]", lambda L, t=t, u=uop: ops.unary(L(t, NE, -4, 4), u, True))
     case(f"SCALE({t})[bias]", lambda L, t=t: ops.scale_bias(L(t, NE), -1.5, 0.25))
     case(f"SCALE({t})[gaps]", lambda L, t=t: ops.scale(gaps(L, t, NE), 2.5))
-    case(f"SCALE({t})[alias]", lambda L, t=t: ops.scale(L(t, NE), 0.5), alias=True)
+    case(f"SCALE({t})[alias]", lambda L, t=t: ops.scale(L(t, NE), 0.5), alias=0)
     case(f"CLAMP({t})", lambda L, t=t: ops.clamp(L(t, NE, -2, 2), -0.5, 0.75))
     case(f"CLAMP({t})[noncontig]", lambda L, t=t: ops.clamp(transposed(L, t, NE), -0.5, 0.5))
     case(f"LEAKY_RELU({t})", lambda L, t=t: ops.leaky_relu(L(t, NE), 0.1))
@@ -169,7 +134,7 @@ for t in TYPES:
 for ta, tb in itertools.product(TYPES, TYPES):
     case(f"ADD1({ta},{tb})", lambda L, ta=ta, tb=tb: ops.add1(L(ta, NE), L(tb, (1,))))
     case(f"ADD1({ta},{tb})[alias]", lambda L, ta=ta, tb=tb: ops.add1(L(ta, NE), L(tb, (1,))),
-         alias=True)
+         alias=0)
 
 for gop, t in itertools.product(GluOp, TYPES):
     n = f"{gop}({t})"
@@ -192,7 +157,7 @@ for t in TYPES:
         case(n, lambda L, t=t, fn=fn: fn(L(t, (300, 5, 2), -2, 3), 1e-5))
         case(n + "[noncontig]", lambda L, t=t, fn=fn: fn(transposed(L, t, NE), 1e-5))
         case(n + "[inplace]", lambda L, t=t, fn=fn: fn(L(t, NE), 1e-5, inplace=True))
-        case(n + "[alias]", lambda L, t=t, fn=fn: fn(L(t, NE), 1e-5), alias=True)
+        case(n + "[alias]", lambda L, t=t, fn=fn: fn(L(t, NE), 1e-5), alias=0)
     for groups in (3, 4):
         case(f"GROUP_NORM({t},groups={groups})", lambda L, t=t, g=groups: ops.group_norm(
             L(t, (13, 7, 6, 2), -2, 3), g, 1e-6))
@@ -215,10 +180,10 @@ for t in TYPES:
     for n_past in (0, 3):
         case(f"DIAG_MASK_INF({t},n_past={n_past})",
              lambda L, t=t, p=n_past: ops.diag_mask_inf(L(t, NE), p))
-    case(f"DIAG_MASK_INF({t})[alias]", lambda L, t=t: ops.diag_mask_inf(L(t, NE), 0), alias=True)
+    case(f"DIAG_MASK_INF({t})[alias]", lambda L, t=t: ops.diag_mask_inf(L(t, NE), 0), alias=0)
     case(f"SOFT_MAX({t})", lambda L, t=t: ops.soft_max(L(t, (300, 7, 3), -4, 4)))
     case(f"SOFT_MAX({t})[inplace]", lambda L, t=t: ops.soft_max(L(t, NE), inplace=True))
-    case(f"SOFT_MAX({t})[alias]", lambda L, t=t: ops.soft_max(L(t, NE)), alias=True)
+    case(f"SOFT_MAX({t})[alias]", lambda L, t=t: ops.soft_max(L(t, NE)), alias=0)
     for tm in TYPES:
         case(f"SOFT_MAX({t},mask={tm})", lambda L, t=t, tm=tm: ops.soft_max_ext(
             L(t, NE, -4, 4), L(tm, (13, 9, 1, 1)), 0.3))
@@ -240,17 +205,17 @@ for t, mode in itertools.product(TYPES, RopeMode):
     case(n + "[noncontig]", lambda L, t=t, m=mode: ops.rope(
         ops.permute(L(t, (16, 5, 3)), 0, 2, 1, 3), L(I32, (5,), 0, 40), 16, m))
     case(n + "[alias]", lambda L, t=t, m=mode: ops.rope(
-        L(t, (16, 3, 5)), L(I32, (5,), 0, 40), 16, m), alias=True)
+        L(t, (16, 3, 5)), L(I32, (5,), 0, 40), 16, m), alias=0)
 
 # -- rows and copies ------------------------------------------------------------------------------
 
 for t in TYPES:
     k = k_for(t)
-    case(f"GET_ROWS({t})", lambda L, t=t, k=k: ops.get_rows(L(t, (k, 11)), L.ids(5, 11)))
+    case(f"GET_ROWS({t})", lambda L, t=t, k=k: ops.get_rows(L(t, (k, 11)), L.ids(I32, 5, 11)))
     case(f"GET_ROWS({t})[planes]", lambda L, t=t, k=k: ops.get_rows(
-        L(t, (k, 11, 3, 2)), L.ids(7, 11, (3, 2))))
+        L(t, (k, 11, 3, 2)), L.ids(I32, 7, 11, (3, 2))))
     case(f"GET_ROWS({t})[noncontig]", lambda L, t=t, k=k: ops.get_rows(
-        ops.permute(L(t, (k, 3, 11)), 0, 2, 1, 3), L.ids(4, 11, (3, 1))))
+        ops.permute(L(t, (k, 3, 11)), 0, 2, 1, 3), L.ids(I32, 4, 11, (3, 1))))
 
 for ta, tb in itertools.product(TYPES, TYPES):
     k = k_for(ta, tb)
@@ -290,12 +255,11 @@ for ta, tc in itertools.product(TYPES, (I32, GGMLType.I64)):
     k = k_for(ta)
     n = f"SET_ROWS({ta},{tc})"
     case(n, lambda L, ta=ta, tc=tc, k=k: ops.set_rows(
-        L(ta, (k, 11)), L(F32, (k, 5)), L.ids(5, 11, type=tc)))
+        L(ta, (k, 11)), L(F32, (k, 5)), L.ids(tc, 5, 11)))
     case(n + "[bcast]", lambda L, ta=ta, tc=tc, k=k: ops.set_rows(
-        L(ta, (k, 11, 3, 2)), L(F32, (k, 5, 3, 2)), L.ids(5, 11, (3, 1), type=tc)))
+        L(ta, (k, 11, 3, 2)), L(F32, (k, 5, 3, 2)), L.ids(tc, 5, 11, (3, 1))))
     case(n + "[noncontig_src]", lambda L, ta=ta, tc=tc, k=k: ops.set_rows(
-        L(ta, (k, 11, 3)), ops.permute(L(F32, (k, 3, 5)), 0, 2, 1, 3), L.ids(5, 11, (3, 1),
-                                                                              type=tc)))
+        L(ta, (k, 11, 3)), ops.permute(L(F32, (k, 3, 5)), 0, 2, 1, 3), L.ids(tc, 5, 11, (3, 1))))
 
 # -- matrix products: both kernels ----------------------------------------------------------------
 
@@ -338,7 +302,7 @@ def run_case(c: Case, backend, monkeypatch) -> None:
         want = expected(build_graph(c.out), c.out, c.feeds)
         rerun = f"rerun: pytest tests/test_opencl_ops.py -k '{c.id}'"
         check_close(c.id, read(c.out), want, NMSE_MAX, rerun)
-        check_sentinels(c.id, buffer, spans)
+        check_sentinels(c.id, buffer.read(0, buffer.size), spans)
     finally:
         buffer.free()
 

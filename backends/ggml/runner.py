@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ctypes
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 import numpy as np
 from ggsched import layout
@@ -158,10 +158,6 @@ class GgmlRunner:
         if t.type.traits.is_quantized:
             return ggml_to_float(t.type, self.raw(t), t.nelements, self.lib).reshape(t.shape)
         return layout.strided(self._mem, t.type, t.ne, t.nb, self._offset(t)).copy()
-
-    def all_values(self, tensors: Iterable[Tensor] | None = None) -> dict[Tensor, np.ndarray]:
-        ts = tensors if tensors is not None else self.gg.graph.tensors()
-        return {t: self.values(t) for t in ts}
 
     def close(self) -> None:
         fn = self.lib.fn

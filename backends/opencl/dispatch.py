@@ -1,7 +1,8 @@
 """Which ops the OpenCL device computes, and with what: the table of OpImpl by op.
 
 ``supports(node)`` is the device's whole claim; ``run(runtime, node)`` refuses what it does not
-claim. Ops that need no computation (NONE and the view ops) are always supported.
+claim. Ops that need no computation (NONE and the view ops) are always supported. A node computed
+again replays its recorded launches (replay.py).
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def supports(node: Tensor) -> bool:
 
 def run(rt, node: Tensor) -> None:
     """Enqueue the kernels computing ``node``; UnsupportedOpError for what is not claimed."""
-    if needs_no_kernel(node) or node.is_empty:
+    if needs_no_kernel(node) or node.is_empty or rt.replays.replay(rt, node):
         return
     if not supports(node):
         srcs = ", ".join(s.describe() for s in node.sources)
@@ -55,4 +56,4 @@ def run(rt, node: Tensor) -> None:
             f"{node.op_desc}: the OpenCL backend does not compute {node.describe()} from "
             f"[{srcs}]; ask supports_op first (the scheduler then runs it elsewhere)"
         )
-    IMPLS[node.op].run(rt, node)
+    rt.replays.run(rt, node, IMPLS[node.op].run)

@@ -1,7 +1,8 @@
 """Element-wise ops: binary and ACC (kernels/binary.cl), one-source and GLU (kernels/unary.cl).
 
 Every layout is handled (kernels index by ne/nb), for F32 and F16 (f16 is stored, the math is
-done in f32). The result has src0's type, as the op builders make it.
+done in f32). The result has src0's type, as the op builders make it. Binary ops whose src1
+repeats only along size-1 dims, and unary ops, take the row kernels of fast.py.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from ggsched.types import GGMLType
 
 from .args import f32, i32, launch_elements, tensor_args
 from .discovery import import_pyopencl
+from .fast import FLOAT_TOKENS, launch_rows, same_ne_or_one, strides_over, type_options
 from .impl import OpImpl
 from .op_copy import run_copy
 
@@ -40,8 +42,13 @@ def _floats(t: Tensor) -> bool:
 
 
 def run_binary(rt, t: Tensor) -> None:
-    k = rt.programs.kernel("binary", "binary")
     a, b = t.src[0], t.src[1]
+    if same_ne_or_one(b, t.ne):
+        ta, tb, td = (FLOAT_TOKENS[x.type] for x in (a, b, t))
+        ops = [(a, a.nb, ta), (b, strides_over(b, t.ne), tb), (t, t.nb, td)]
+        opts = f"{type_options(TA=ta, TB=tb, TD=td)} -DBOP={BINARY_CODES[t.op]}"
+        return launch_rows(rt, "binary", "binary_rows", opts, ops, t.ne)
+    k = rt.programs.kernel("binary", "binary")
     args = tensor_args(a, rt) + tensor_args(b, rt) + tensor_args(t, rt)
     launch_elements(rt, k, t.nelements, i32(BINARY_CODES[t.op]), *args)
 
@@ -60,8 +67,14 @@ def _unary_params(t: Tensor) -> tuple[float, float]:
 
 
 def run_unary(rt, t: Tensor) -> None:
-    k = rt.programs.kernel("unary", "unary", UNARY_OPTIONS)
     p0, p1 = _unary_params(t)
+    a = t.src[0]
+    if a.ne == t.ne:
+        ta, td = FLOAT_TOKENS[a.type], FLOAT_TOKENS[t.type]
+        opts = f"{UNARY_OPTIONS} {type_options(TA=ta, TD=td)} -DUOP={_unary_code(t)}"
+        return launch_rows(rt, "unary", "unary_rows", opts, [(a, a.nb, ta), (t, t.nb, td)],
+                           t.ne, lead=(f32(p0), f32(p1)))
+    k = rt.programs.kernel("unary", "unary", UNARY_OPTIONS)
     args = tensor_args(t.src[0], rt) + tensor_args(t, rt)
     launch_elements(rt, k, t.nelements, i32(_unary_code(t)), f32(p0), f32(p1), *args)
 

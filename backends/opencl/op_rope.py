@@ -1,5 +1,7 @@
 """ROPE (kernels/rope.cl): modes NORMAL and NEOX, F32 and F16, optional freq factors, ggml's
-YaRN parameters; any layout. Positions are I32."""
+YaRN parameters; any layout. Positions are I32. A work-item of rope_rows walks the pairs of up
+to HEADS rows of one position: one multiplication per pair for the angle recurrence, and one
+cos/sin for all those rows."""
 
 from __future__ import annotations
 
@@ -10,10 +12,12 @@ from ggsched.op import Op, RopeMode
 from ggsched.tensor import Tensor
 from ggsched.types import GGMLType
 
-from .args import f32, i32, launch_elements, tensor_args
+from .args import f32, i32, int4, pow2_at_most
+from .fast import FLOAT_TOKENS, ROW_GROUP, operand_args, pow2_at_least, type_options
 from .impl import OpImpl
 
 F32, F16, I32 = GGMLType.F32, GGMLType.F16, GGMLType.I32
+HEADS = 8  # rows (of one position) per work-item of rope_rows (rope.cl)
 
 
 def yarn_corr_dims(n_dims, n_ctx_orig, freq_base, beta_fast, beta_slow) -> tuple[float, float]:
@@ -44,15 +48,20 @@ def theta_scale(freq_base: float, n_dims: int) -> np.float32:
 
 
 def run_rope(rt, t: Tensor) -> None:
-    k = rt.programs.kernel("rope", "rope")
     src, pos = t.src[0], t.src[1]
     ff = t.src[2] if len(t.src) > 2 and t.src[2] is not None else None
     _, n_dims, mode, _, n_ctx_orig, base, fscale, ext, attn, beta_fast, beta_slow = t.op_params
     corr0, corr1 = yarn_corr_dims(n_dims, n_ctx_orig, base, beta_fast, beta_slow)
-    launch_elements(rt, k, t.nelements // 2, *tensor_args(src, rt), *tensor_args(pos, rt),
-              *tensor_args(ff if ff is not None else pos, rt), i32(ff is not None),
-              *tensor_args(t, rt), i32(n_dims), i32(mode == RopeMode.NEOX),
-              f32(theta_scale(base, n_dims)),
+    opts = type_options(TA=FLOAT_TOKENS[src.type], TD=FLOAT_TOKENS[t.type])
+    k = rt.programs.kernel("rope", "rope_rows", opts)
+    ne, chunks = t.ne, -(-t.ne[1] // HEADS)
+    group = min(ROW_GROUP, pow2_at_most(rt.work_group_limit(k)), pow2_at_least(chunks))
+    factors = ff if ff is not None else pos  # NOTE: never read without ff, but must be valid
+    rt.launch(k, (-(-chunks // group) * group, ne[2], ne[3]), (group, 1, 1),
+              *operand_args(rt, src, src.nb), *operand_args(rt, pos, pos.nb),
+              *operand_args(rt, factors, factors.nb), i32(ff is not None),
+              *operand_args(rt, t, t.nb), int4(ne), i32(n_dims),
+              i32(mode == RopeMode.NEOX), f32(theta_scale(base, n_dims)),
               f32(fscale), f32(ext), f32(attn), f32(corr0), f32(corr1))
 
 

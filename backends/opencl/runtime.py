@@ -19,6 +19,7 @@ import numpy as np
 from .discovery import Found, import_pyopencl
 from .errors import OpenCLRuntimeError
 from .programs import Programs
+from .replay import Replays
 
 _RUNTIMES: dict[int, Runtime] = {}
 
@@ -32,6 +33,8 @@ class Runtime:
         self.queue = cl.CommandQueue(self.context, self.device)
         self.programs = Programs(self.context, self.device)
         self.pending: list[np.ndarray] = []
+        self.replays = Replays()
+        self._recording: list | None = None
 
     # -- device facts ------------------------------------------------------------------------
 
@@ -84,11 +87,35 @@ class Runtime:
         self.queue.finish()
         self.pending.clear()
 
-    def launch(self, kernel: Any, global_size, local_size, *args) -> Any:
-        """Enqueue ``kernel``; an OpenCL refusal becomes OpenCLRuntimeError naming it."""
+    def launch(self, kernel: Any, global_size, local_size, *args) -> None:
+        """Enqueue ``kernel`` with ``args``; while recording (see replay.py) on a copy of the
+        kernel object that keeps them. An OpenCL refusal becomes OpenCLRuntimeError."""
+        if self._recording is not None:
+            cl = import_pyopencl()
+            kernel = cl.Kernel(kernel.program, kernel.function_name)
+            self._recording.append((kernel, tuple(global_size), local_size))
+        self._checked(kernel, global_size, local_size, lambda: kernel.set_args(*args))
+        self.enqueue(kernel, global_size, local_size)
+
+    def enqueue(self, kernel: Any, global_size, local_size) -> None:
+        """Enqueue ``kernel`` with the arguments it holds."""
+        cl = import_pyopencl()
+        self._checked(kernel, global_size, local_size, lambda: cl.enqueue_nd_range_kernel(
+            self.queue, kernel, tuple(global_size), local_size))
+
+    def record(self, fn) -> list:
+        """Call ``fn``; the launches it made, each on a kernel object of its own."""
+        self._recording = []
+        try:
+            fn()
+            return self._recording
+        finally:
+            self._recording = None
+
+    def _checked(self, kernel: Any, global_size, local_size, fn) -> None:
         cl = import_pyopencl()
         try:
-            return kernel(self.queue, tuple(global_size), local_size, *args)
+            fn()
         except cl.Error as e:
             raise OpenCLRuntimeError(
                 f"OpenCL kernel {kernel.function_name} (global {tuple(global_size)}, local "
@@ -109,3 +136,4 @@ def clear_program_caches() -> None:
     """Drop the built programs of every device (they rebuild on next use)."""
     for rt in _RUNTIMES.values():
         rt.programs.clear()
+        rt.replays.clear()

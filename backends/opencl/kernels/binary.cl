@@ -31,3 +31,34 @@ kernel void acc_add(ulong offset, ulong4 view_nb, TENSOR(src1), TENSOR(dst)) {
                                        i1 * view_nb.s1 + i2 * view_nb.s2 + i3 * view_nb.s3);
     *p += load_f(AT(src1, i0, i1, i2, i3), src1_type);
 }
+
+#ifdef BOP
+// The fast path (see fast.py): op BOP and types TA, TB, TD are build options, src1 is
+// broadcast by zero strides, 4 elements per work-item (ROWS4), vectors when VEC4 is 1.
+#if BOP == OP_ADD
+#define BAPPLY(a, b) ((a) + (b))
+#elif BOP == OP_SUB
+#define BAPPLY(a, b) ((a) - (b))
+#elif BOP == OP_MUL
+#define BAPPLY(a, b) ((a) * (b))
+#else
+#define BAPPLY(a, b) ((a) / (b))
+#endif
+
+kernel void binary_rows(STRIDED(src0), STRIDED(src1), STRIDED(dst), int4 ne) {
+    ROWS4(ne, i0, n, i1, i2, i3);
+    const global char *a = AT(src0, i0, i1, i2, i3);
+    const global char *b = AT(src1, i0, i1, i2, i3);
+    global char *d = AT(dst, i0, i1, i2, i3);
+#if VEC4
+    if (n == 4) {
+        STORE4(TD, BAPPLY(LOAD4(TA, a), LOAD4(TB, b)), d);
+        return;
+    }
+#endif
+    for (int j = 0; j < n; j++) {
+        const float v = BAPPLY(LOAD1(TA, a + j * src0_nb.s0), LOAD1(TB, b + j * src1_nb.s0));
+        STORE1(TD, v, d + j * dst_nb.s0);
+    }
+}
+#endif

@@ -99,3 +99,62 @@ float group_max(local float *scratch, float v) {
     barrier(CLK_LOCAL_MEM_FENCE);
     return r;
 }
+
+// -- typed access for the fast paths ---------------------------------------------------------
+// Fast kernels get their operand types as build options (-DTA=F32 -DTD=F16 ...), so there is
+// no per-element type switch. RAW32 / RAW16 move an element's bits unchanged (same-type
+// copies: no float conversion, so NaN payloads and denormals survive). Vector forms read or
+// write 4 consecutive elements; NOTE: the host uses them only when every address they touch is
+// aligned to 4 elements (vloadn itself needs only element alignment, but GPU drivers load
+// aligned vectors in one transaction).
+#define ES_F32 4
+#define ES_F16 2
+#define ES_RAW32 4
+#define ES_RAW16 2
+
+#define LOAD1_F32(p) (*(const global float *)(p))
+#define LOAD1_F16(p) vload_half(0, (const global half *)(p))
+#define LOAD1_RAW32(p) (*(const global uint *)(p))
+#define LOAD1_RAW16(p) (*(const global ushort *)(p))
+#define LOAD4_F32(p) vload4(0, (const global float *)(p))
+#define LOAD4_F16(p) vload_half4(0, (const global half *)(p))
+#define LOAD4_RAW32(p) vload4(0, (const global uint *)(p))
+#define LOAD4_RAW16(p) vload4(0, (const global ushort *)(p))
+
+#define STORE1_F32(v, p) (*(global float *)(p) = (v))
+#define STORE1_F16(v, p) vstore_half_rte((v), 0, (global half *)(p))
+#define STORE1_RAW32(v, p) (*(global uint *)(p) = (v))
+#define STORE1_RAW16(v, p) (*(global ushort *)(p) = (v))
+#define STORE4_F32(v, p) vstore4((v), 0, (global float *)(p))
+#define STORE4_F16(v, p) vstore_half4_rte((v), 0, (global half *)(p))
+#define STORE4_RAW32(v, p) vstore4((v), 0, (global uint *)(p))
+#define STORE4_RAW16(v, p) vstore4((v), 0, (global ushort *)(p))
+
+// the value type a load gives
+#define VT_F32 float
+#define VT_F16 float
+#define VT_RAW32 uint
+#define VT_RAW16 ushort
+
+#define CAT_(a, b) a##b
+#define CAT(a, b) CAT_(a, b)
+#define ES(T) CAT(ES_, T)
+#define VT(T) CAT(VT_, T)
+#define LOAD1(T, p) CAT(LOAD1_, T)(p)
+#define LOAD4(T, p) CAT(LOAD4_, T)(p)
+#define STORE1(T, v, p) CAT(STORE1_, T)(v, p)
+#define STORE4(T, v, p) CAT(STORE4_, T)(v, p)
+
+// A fast kernel's operand: buffer, byte offset and byte strides (ne comes once, for dst). A
+// stride of 0 repeats the operand along that dimension (src1's broadcast of size-1 dims).
+#define STRIDED(p) global char *p, ulong p##_offs, ulong4 p##_nb
+
+// Row-parallel grid (see fast.py): dim 0 runs over groups of 4 elements of a row, dim 1 over
+// i1, dim 2 over i2 and i3 together. A work-item handles elements i0 .. i0 + n - 1 of row
+// (i1, i2, i3), n <= 4.
+#define ROWS4(ne, i0, n, i1, i2, i3) \
+    const int i0 = 4 * (int)get_global_id(0); \
+    if (i0 >= (ne).s0) return; \
+    const int n = min(4, (ne).s0 - i0); \
+    const int i1 = (int)get_global_id(1); \
+    SPLIT23(get_global_id(2), (ne).s2, i2, i3)

@@ -140,3 +140,41 @@ kernel void set_rows_q(TENSOR(src0), TENSOR(rows), TENSOR(dst)) {
     const int size = dst_type == TYPE_Q8_0 ? 2 + QK : 2 + QK / 2;
     quantize_block(x, ROW(dst, row, i2, i3) + (long)b * size, dst_type);
 }
+
+#ifdef TA
+// The fast paths (see fast.py), types TA -> TD as build options (RAW32/RAW16 for same-type
+// copies: bits unchanged). cpy_rows: src0 and dst of one ne, 4 elements per work-item.
+kernel void cpy_rows(STRIDED(src0), STRIDED(dst), int4 ne) {
+    ROWS4(ne, i0, n, i1, i2, i3);
+    const global char *a = AT(src0, i0, i1, i2, i3);
+    global char *d = AT(dst, i0, i1, i2, i3);
+#if VEC4
+    if (n == 4) {
+        STORE4(TD, LOAD4(TA, a), d);
+        return;
+    }
+#endif
+    for (int j = 0; j < n; j++) {
+        STORE1(TD, LOAD1(TA, a + j * src0_nb.s0), d + j * dst_nb.s0);
+    }
+}
+
+// cpy_transpose: src0 and dst of one ne, src0's dimension 1 contiguous and dst's dimension 0
+// (a transposed view made contiguous). A TILE x TILE work-group reads a tile along src0's
+// rows, and writes it along dst's rows through local memory; grid (ne0, ne1, ne2 * ne3)
+// rounded up to whole tiles.
+#define TILE 16
+kernel void cpy_transpose(STRIDED(src0), STRIDED(dst), int4 ne) {
+    local VT(TA) tile[TILE][TILE + 1];
+    const int lx = get_local_id(0), ly = get_local_id(1);
+    const int b0 = get_group_id(0) * TILE, b1 = get_group_id(1) * TILE;
+    SPLIT23(get_global_id(2), ne.s2, i2, i3);
+    if (b0 + ly < ne.s0 && b1 + lx < ne.s1) {  // read: lx runs along src0's dimension 1
+        tile[ly][lx] = LOAD1(TA, AT(src0, b0 + ly, b1 + lx, i2, i3));
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+    if (b0 + lx < ne.s0 && b1 + ly < ne.s1) {  // write: lx runs along dst's dimension 0
+        STORE1(TD, tile[lx][ly], AT(dst, b0 + lx, b1 + ly, i2, i3));
+    }
+}
+#endif

@@ -60,3 +60,27 @@ kernel void glu(int op, int swapped, TENSOR(src0), TENSOR(src1), int has_src1, T
                                                                   : x / (1.0f + exp(-x));
     store_f(AT(dst, i0, i1, i2, i3), dst_type, a * g);
 }
+
+#ifdef UOP
+// The fast path (see fast.py): op UOP (a U_<NAME> code) and types TA, TD are build options,
+// 4 elements per work-item (ROWS4), vectors when VEC4 is 1.
+float4 unary_apply4(float4 x, float p0, float p1) {
+    return (float4)(unary_apply(UOP, x.s0, p0, p1), unary_apply(UOP, x.s1, p0, p1),
+                    unary_apply(UOP, x.s2, p0, p1), unary_apply(UOP, x.s3, p0, p1));
+}
+
+kernel void unary_rows(float p0, float p1, STRIDED(src0), STRIDED(dst), int4 ne) {
+    ROWS4(ne, i0, n, i1, i2, i3);
+    const global char *a = AT(src0, i0, i1, i2, i3);
+    global char *d = AT(dst, i0, i1, i2, i3);
+#if VEC4
+    if (n == 4) {
+        STORE4(TD, unary_apply4(LOAD4(TA, a), p0, p1), d);
+        return;
+    }
+#endif
+    for (int j = 0; j < n; j++) {
+        STORE1(TD, unary_apply(UOP, LOAD1(TA, a + j * src0_nb.s0), p0, p1), d + j * dst_nb.s0);
+    }
+}
+#endif
