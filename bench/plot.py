@@ -3,6 +3,7 @@ timings, and the scheduler's µs/node when that section ran."""
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -60,8 +61,10 @@ def _grouped_bars(ax, results: list[Result], scale: float, ylabel: str, title: s
                edgecolor="white" if "*" in b else None)
     ax.set_yscale("log")
     ax.set_xticks(x)
-    ax.set_xticklabels([label for _, label in cases], rotation=rotation,
-                       ha="right" if rotation else "center", fontsize=8)
+    # upright labels are wrapped so that neighbours do not run into each other
+    labels = [label if rotation else textwrap.fill(label, 18) for _, label in cases]
+    ax.set_xticklabels(labels, rotation=rotation, ha="right" if rotation else "center",
+                       fontsize=8)
     ax.set_ylabel(ylabel)
     ax.set_title(title, loc="left")
     ax.grid(axis="y", which="both", alpha=0.3)
