@@ -93,7 +93,10 @@ class Unavailable(Target):
 
 
 def resolve(name: str, ggml_threads: int | None = None) -> Target:
-    """The target called ``name``; an Unavailable one (with the reason) when it cannot run."""
+    """The target called ``name``; an Unavailable one (with the reason) when it cannot run.
+
+    A name no registry knows raises BackendNotFound (listing the names it does know).
+    """
     if name.lower() == GGML_CPU:
         from .ggml_target import ggml_target
 
@@ -102,10 +105,12 @@ def resolve(name: str, ggml_threads: int | None = None) -> Target:
         from .blas_target import BlasTarget
 
         return BlasTarget()
-    from ggsched.errors import GGSchedError
+    from ggsched.errors import BackendNotFound, GGSchedError
 
     try:
         return BackendTarget(name, init_backend(name))
+    except BackendNotFound:
+        raise  # a misspelt name is the user's to fix, not a column of "n/a"
     except (GGSchedError, ImportError) as e:
         return Unavailable(name, str(e))
 

@@ -92,3 +92,10 @@ def test_llama_block_computes_the_golden_values_on_cpu(n_head_kv):
     got = tensor_get(model.output).view(np.float32).reshape(model.output.shape)
     # f32 kernels against the float64 golden: rounding of 5-token, 96-wide sums only
     np.testing.assert_allclose(got, ref[ref_model.output], rtol=1e-4, atol=1e-6)
+
+
+def test_a_misspelt_backend_is_an_error_not_a_column_of_na():
+    from ggsched.errors import BackendNotFound
+
+    with pytest.raises(BackendNotFound, match="available: .*CPU"):
+        resolve("no-such-backend")
