@@ -31,7 +31,8 @@ class OpenCLDevice(Device):
     @property
     def description(self) -> str:
         d = self.found.cl_device
-        return f"{d.name.strip()} ({d.platform.name.strip()})"
+        desc = f"{d.name.strip()} ({d.platform.name.strip()})"
+        return f"{desc}; the default device, = {self.twin.name}" if self.twin else desc
 
     @property
     def type(self) -> DeviceType:
