@@ -40,6 +40,9 @@ def _list(args) -> int:
         for case in suite.cases(family):
             print(case.id)
             n += 1
+    if n == 0:
+        print("no case matches the selection")
+        return 4  # as a run that selects nothing
     print(f"{n} case(s) per backend")
     return 0
 
