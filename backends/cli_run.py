@@ -61,6 +61,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ggsched.cli import missing_output_dir
+
+    bad = missing_output_dir(args.json)
+    if bad:
+        print(f"ggsched run: error: {bad}", file=sys.stderr)
+        return 2
     from ggsched.backends import run_model
 
     spec = run_model.RunSpec(

@@ -7,6 +7,7 @@ broken backend was caught).
 from __future__ import annotations
 
 import argparse
+import sys
 
 HELP = "validate backends against the golden: ops, supports_op, buffers, copies, scheduling"
 
@@ -48,6 +49,12 @@ def _list(args) -> int:
 
 
 def run(args) -> int:
+    from ggsched.cli import missing_output_dir
+
+    bad = missing_output_dir(args.json, args.junitxml)
+    if bad:
+        print(f"ggsched conformance: error: {bad}", file=sys.stderr)
+        return 2
     try:
         import hypothesis  # noqa: F401
         import pytest  # noqa: F401

@@ -4,7 +4,7 @@ Each subcommand is a module named in the entry-point group ``ggsched.commands`` 
 never imports the layers above it). Such a module defines ``HELP`` (one line),
 ``add_arguments(parser)`` and ``run(args) -> int``, and keeps its top-level imports light: heavy
 work is imported inside ``run``. ``add_json_option`` and ``write_json`` give subcommands the
-same ``--json [FILE]`` option.
+same ``--json [FILE]`` option; ``missing_output_dir`` checks report paths before a long run.
 """
 
 from __future__ import annotations
@@ -60,6 +60,17 @@ def write_json(data, dest: str) -> None:
         return
     with open(dest, "w") as f:
         f.write(text + "\n")
+
+
+def missing_output_dir(*paths: str | None) -> str | None:
+    """An error message when a report file named on the command line could not be written (its
+    folder does not exist), so that a long run fails at once rather than at its end."""
+    from pathlib import Path
+
+    for p in paths:
+        if p and p != "-" and not Path(p).resolve().parent.is_dir():
+            return f"cannot write {p}: no folder {Path(p).parent}"
+    return None
 
 
 def _unavailable(name: str, error: ImportError):
