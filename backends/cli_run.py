@@ -53,7 +53,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         parser.add_argument(f"--{name}", type=int, default=default, metavar="N",
                             help=f"model {what} (default {default})")
     parser.add_argument("--wtype", default="f32", help="type of the big matrices (f32, f16, ...)")
-    parser.add_argument("--repeat", type=_positive, default=3, metavar="N", help="timed evaluations (default 3)")
+    parser.add_argument("--repeat", type=_positive, default=3, metavar="N",
+                        help="timed evaluations (default 3)")
     parser.add_argument("--seed", type=int, default=0,
                         help="seed of the weights and inputs (default 0)")
     parser.add_argument("--nodes", action="store_true", help="list every node in the plan too")

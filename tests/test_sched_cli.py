@@ -101,4 +101,6 @@ def test_bad_input_is_a_usage_error(tmp_path, capsys):
     err = capsys.readouterr().err
     assert e.value.code == 2 and "ggsched run: error: unrecognized arguments" in err
     assert main(["run", *SMALL, "--json", str(tmp_path / "missing" / "r.json")]) == 2
-    assert "No such file or directory" in capsys.readouterr().err
+    assert "no folder" in capsys.readouterr().err  # said before the run
+    assert main(["run", *SMALL, "--json", str(tmp_path)]) == 2  # a folder: open() fails
+    assert "ggsched run: error: Is a directory" in capsys.readouterr().err
