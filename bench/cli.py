@@ -38,8 +38,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--plot", metavar="FILE.png", help="write a figure (matplotlib)")
 
 
+def _no_op_case(pattern: str | None, size: str) -> str | None:
+    from .cases import perf_cases, select
+
+    if pattern and not select(perf_cases(size), pattern):
+        return f"no per-op case id contains {pattern!r} (size {size})"
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
-    bad = missing_output_dir(args.json, args.plot)
+    bad = missing_output_dir(args.json, args.plot) or _no_op_case(args.ops, args.size)
     if bad:
         print(f"ggsched bench: error: {bad}", file=sys.stderr)
         return 2

@@ -115,6 +115,8 @@ def test_no_plot_without_a_plottable_section_and_a_bad_path_fails_first(tmp_path
     assert "nothing to plot" in capsys.readouterr().err
     assert main(["bench", "--json", str(tmp_path / "missing" / "b.json")]) == 2
     assert "no folder" in capsys.readouterr().err
+    assert main(["bench", "--quick", "--ops", "NO_SUCH_OP"]) == 2
+    assert "no per-op case id contains 'NO_SUCH_OP'" in capsys.readouterr().err
 
 
 def test_a_misspelt_backend_is_an_error_not_a_column_of_na():
