@@ -205,7 +205,7 @@ def _check_feeds(feeds: Mapping[Tensor, object], graph: Graph) -> None:
             raise GraphError(f"evaluate: feeds are keyed by Tensor, got {t!r}")
         if id(t) in computed:
             raise GraphError(f"evaluate: a feed for {t.describe()}, which the graph computes "
-                             f"({t.op_desc()}); only leafs take values")
+                             f"({t.op_desc}); only leafs take values")
 
 
 def _feed(memory: _Memory, t: Tensor, value) -> None:

@@ -55,6 +55,8 @@ def _tensor(op: Op | str, **operands) -> None:
 def _real(op: Op, what: str, v: object) -> float:
     """A float op parameter; a string or None is the caller's mistake, not a ValueError."""
     try:
+        if isinstance(v, (str, bytes)):  # float("2") would parse; a string is still a mistake
+            raise TypeError
         return float(v)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         raise OpParamError(f"{op}: {what} must be a real number, got {v!r}") from None
