@@ -92,7 +92,7 @@ class Tensor:
     ) -> None:
         self.type = GGMLType(type)
         self.ne = normalize_ne(ne)
-        self.nb = _ints(nb, "nb", ViewError) if nb is not None else contiguous_nb(self.type, self.ne)
+        self.nb = contiguous_nb(self.type, self.ne) if nb is None else _ints(nb, "nb", ViewError)
         self.op = op
         self.op_params = tuple(op_params)
         self.src: list[Tensor | None] = list(src)
