@@ -77,7 +77,23 @@ def _render(m: dict) -> None:
         console.print(f"{d}: {k}/{n} cases supported")
 
 
+def _unknown_op(names: list[str] | None) -> str | None:
+    """The error message for the first name that is no ggml op, else None."""
+    from ggsched.op import parse_op_name
+
+    for name in names or ():
+        try:
+            parse_op_name(name)
+        except KeyError as e:
+            return e.args[0]
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
+    bad = _unknown_op(args.op)
+    if bad:
+        print(f"ggsched ops: error: {bad}", file=sys.stderr)
+        return 2
     m = matrix(args.backend, args.op)
     if args.json:
         write_json(m, args.json)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
 
 from ggsched.backend import Backend, BackendReg, Device
-from ggsched.errors import BackendNotFound, BackendUnavailable
+from ggsched.errors import BackendNotFound, BackendUnavailable, TypeMismatchError
 
 GROUP = "ggsched.backends"
 CPU = "cpu"
@@ -46,7 +46,7 @@ _cache: list[RegEntry] | None = None
 def register(reg: BackendReg) -> None:
     """Add a backend family in-process (listed before those from entry points)."""
     if not isinstance(reg, BackendReg):
-        raise TypeError(f"register() needs a BackendReg, got {type(reg).__name__}")
+        raise TypeMismatchError(f"register() needs a BackendReg, got {type(reg).__name__}")
     if reg not in _registered:
         _registered.append(reg)
     refresh()
@@ -134,7 +134,13 @@ def unavailable() -> dict[str, str]:
     return {e.name: e.error for e in entries() if e.error is not None}
 
 
+def _check_name(name: object, what: str) -> None:
+    if not isinstance(name, str):
+        raise BackendNotFound(f"a {what} is looked up by name (a str), got {name!r}")
+
+
 def get_reg(name: str) -> BackendReg:
+    _check_name(name, "backend family")
     for e in entries():
         if e.name.casefold() == name.casefold() and e.reg is not None:
             return e.reg
@@ -143,6 +149,7 @@ def get_reg(name: str) -> BackendReg:
 
 def get_device(name: str) -> Device:
     """The device called ``name`` (any case), e.g. "CPU", "OpenCL0"."""
+    _check_name(name, "device")
     devs = devices()
     for d in devs:
         if d.name.casefold() == name.casefold():

@@ -117,7 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     for name, default in (("n-embd", 256), ("n-head", 4), ("n-layer", 4), ("n-tokens", 64),
                           ("n-vocab", 512)):
-        p.add_argument(f"--{name}", type=int, default=default)
+        p.add_argument(f"--{name}", type=int, default=default, metavar="N",
+                       help=f"GPT-2 {name[2:]} (default {default})")
     p.add_argument("--wtype", default="f32", help="type of the big matrices: f32 f16 q8_0 q4_0")
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = p.parse_args(argv)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
+
+from ggsched.cli import missing_output_dir
 
 HELP = "time ops and model graphs on every backend side by side (real ggml CPU as a column)"
 
@@ -35,7 +38,19 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--plot", metavar="FILE.png", help="write a figure (matplotlib)")
 
 
+def _no_op_case(pattern: str | None, size: str) -> str | None:
+    from .cases import perf_cases, select
+
+    if pattern and not select(perf_cases(size), pattern):
+        return f"no per-op case id contains {pattern!r} (size {size})"
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
+    bad = missing_output_dir(args.json, args.plot) or _no_op_case(args.ops, args.size)
+    if bad:
+        print(f"ggsched bench: error: {bad}", file=sys.stderr)
+        return 2
     if args.threads is not None:
         # NOTE: PoCL reads this once, when the OpenCL platform is first opened, which is later
         os.environ["POCL_MAX_PTHREAD_COUNT"] = str(args.threads)
@@ -50,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
     session.print_report()
     if args.json:
         session.write_json(args.json)
-    if args.plot:
-        session.write_plot(args.plot)
+    if args.plot and not session.write_plot(args.plot):
+        print(f"no figure written to {args.plot}: the sections run have nothing to plot "
+              "(ops, models or sched)", file=sys.stderr)
     return 0

@@ -98,8 +98,9 @@ def _panels(ops: list[Result], models: list[Result], sched: dict[str, Any] | Non
 
 
 def write_plot(path: str | Path, results: list[Result], sched: dict[str, Any] | None = None,
-               title: str = "") -> None:
-    """Write the figure; panels without data are left out."""
+               title: str = "") -> bool:
+    """Write the figure; panels without data are left out. False (and no file) when no panel
+    has data (e.g. only the alloc section ran)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -107,7 +108,9 @@ def write_plot(path: str | Path, results: list[Result], sched: dict[str, Any] | 
 
     ops = [r for r in results if r.section == "op"]
     models = [r for r in results if r.section == "model"]
-    panels = _panels(ops, models, sched) or ["op"]
+    panels = _panels(ops, models, sched)
+    if not panels:
+        return False
     heights = [PANEL_HEIGHTS[p] for p in panels]
     width = max(12.0, 0.45 * len(_cases(ops)))
     fig, axes = plt.subplots(len(panels), 1, squeeze=False, figsize=(width, 3.2 * sum(heights)),
@@ -128,3 +131,4 @@ def write_plot(path: str | Path, results: list[Result], sched: dict[str, Any] | 
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+    return True

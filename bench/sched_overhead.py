@@ -111,9 +111,11 @@ def report(rows: list[dict], k: float | None) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--sizes", default="1000,10000,100000")
-    p.add_argument("--repeat", type=int, default=3)
-    p.add_argument("--json", metavar="FILE")
+    p.add_argument("--sizes", default="1000,10000,100000", metavar="N,N,...",
+                   help="approximate node counts of the generated graphs (default %(default)s)")
+    p.add_argument("--repeat", type=int, default=3,
+                   help="reserves timed per size, the fastest kept (default 3)")
+    p.add_argument("--json", metavar="FILE", help="also write the rows as JSON to FILE")
     p.add_argument("--profile", type=int, metavar="N", help="cProfile one reserve of N nodes")
     p.add_argument("--calls", action="store_true",
                    help="also count function calls per node (the algorithm's growth)")

@@ -183,10 +183,10 @@ class Session:
 
         write_report(path, self.report())
 
-    def write_plot(self, path: str) -> None:
+    def write_plot(self, path: str) -> bool:
         from .plot import write_plot
 
-        write_plot(path, self.results, self.extra_sections.get("sched"),
+        return write_plot(path, self.results, self.extra_sections.get("sched"),
                    title=f"ggsched bench ({self.size})")
 
 

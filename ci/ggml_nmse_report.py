@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--cases", action="store_true", help="one line per case")
     p.add_argument("-k", default="", help="only cases whose name contains this")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="seed of the cases' data (default 0)")
     args = p.parse_args(argv)
     try:
         from ggsched.backends.ggml import crosscheck, crosscheck_cases, load

@@ -7,6 +7,7 @@ broken backend was caught).
 from __future__ import annotations
 
 import argparse
+import sys
 
 HELP = "validate backends against the golden: ops, supports_op, buffers, copies, scheduling"
 
@@ -40,11 +41,20 @@ def _list(args) -> int:
         for case in suite.cases(family):
             print(case.id)
             n += 1
+    if n == 0:
+        print("no case matches the selection")
+        return 4  # as a run that selects nothing
     print(f"{n} case(s) per backend")
     return 0
 
 
 def run(args) -> int:
+    from ggsched.cli import missing_output_dir
+
+    bad = missing_output_dir(args.json, args.junitxml)
+    if bad:
+        print(f"ggsched conformance: error: {bad}", file=sys.stderr)
+        return 2
     try:
         import hypothesis  # noqa: F401
         import pytest  # noqa: F401

@@ -27,6 +27,7 @@ from .backend import (
     tensor_alloc,
     view_init,
 )
+from .checks import require_graph, require_tensor
 from .errors import AllocationError, GraphError
 from .graph import Graph
 from .op import INPLACE_OPS, Op
@@ -337,6 +338,10 @@ class GAllocr:
         self.bufts: list[BufferType] = [bufts] if isinstance(bufts, BufferType) else list(bufts)
         if not self.bufts:
             raise AllocationError("GAllocr needs at least one buffer type")
+        for i, buft in enumerate(self.bufts):
+            if not isinstance(buft, BufferType):
+                raise AllocationError(f"GAllocr: buffer type {i} must be a BufferType, got "
+                                      f"{type(buft).__name__}")
         self.buffers: list[VBuffer | None] = [None] * len(self.bufts)
         self._tallocs: list[DynAllocr] = []
         for i, buft in enumerate(self.bufts):
@@ -377,6 +382,7 @@ class GAllocr:
         """Place every tensor of ``graph`` at its planned address. If the graph differs from
         the plan, re-reserve when there is a single buffer; with several, return False (the
         caller must call reserve_n)."""
+        require_graph(graph, "GAllocr.alloc_graph")
         if self._needs_realloc(graph):
             if self.n_buffers != 1:
                 log.debug("alloc_graph: cannot reallocate a multi-buffer graph automatically")
@@ -411,6 +417,7 @@ class GAllocr:
     # -- reserve ---------------------------------------------------------------------------------
 
     def _reserve(self, graph: Graph, node_ids, leaf_ids, no_alloc: bool) -> bool:
+        require_graph(graph, "GAllocr")
         node_ids = self._check_ids(node_ids, graph.n_nodes, "node")
         leaf_ids = self._check_ids(leaf_ids, graph.n_leafs, "leaf")
         for talloc in self._tallocs:
@@ -707,9 +714,13 @@ class GAllocr:
 
 
 def _unique(tensors: Iterable[Tensor]) -> list[Tensor]:
+    if isinstance(tensors, Tensor) or not isinstance(tensors, Iterable):
+        raise AllocationError(f"alloc_ctx_tensors: needs an iterable of Tensors, got "
+                              f"{type(tensors).__name__}")
     seen: set[int] = set()
     out = []
     for t in tensors:
+        require_tensor(t, "alloc_ctx_tensors")
         if id(t) not in seen:
             seen.add(id(t))
             out.append(t)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import AllocationError, BackendUnavailable, BufferAccessError
+from .errors import AllocationError, BackendUnavailable, BufferAccessError, GraphError
 from .graph import Graph
 from .tensor import Tensor, are_same_layout
 
@@ -344,6 +344,9 @@ class Backend(abc.ABC):
         return self.device.offload_op(op)
 
     def graph_compute(self, graph: Graph) -> None:
+        if not isinstance(graph, Graph):
+            raise GraphError(f"{self.name}: graph_compute needs a Graph, got "
+                             f"{type(graph).__name__}")
         self.graph_compute_async(graph)
         self.synchronize()
 
@@ -378,6 +381,12 @@ def tensor_buffer(t: Tensor) -> Buffer:
 
 
 def _bounds(t: Tensor, offset: int, size: int, what: str) -> None:
+    if not isinstance(t, Tensor):
+        raise BufferAccessError(f"{what}: needs a Tensor, got {type(t).__name__}")
+    for name, v in (("offset", offset), ("size", size)):
+        if not isinstance(v, (int, np.integer)):
+            raise BufferAccessError(f"{what} of {t.describe()}: {name} must be an integer, "
+                                    f"got {v!r}")
     if offset < 0 or size < 0 or offset + size > t.nbytes:
         raise BufferAccessError(
             f"{what} of {size} bytes at offset {offset} is outside tensor {t.describe()} "
@@ -385,14 +394,18 @@ def _bounds(t: Tensor, offset: int, size: int, what: str) -> None:
         )
 
 
-def _as_bytes(data) -> np.ndarray:
+def _as_bytes(t: Tensor, data) -> np.ndarray:
     arr = np.ascontiguousarray(data)
+    if arr.dtype.kind not in "biuf":
+        raise BufferAccessError(
+            f"write to {t.describe()}: data must be bytes or a numeric array, got {arr.dtype}"
+        )
     return arr.reshape(-1).view(np.uint8)
 
 
 def tensor_set(t: Tensor, data, offset: int = 0) -> None:
     """Write raw bytes (or any contiguous array's bytes) into t at ``offset``."""
-    raw = _as_bytes(data)
+    raw = _as_bytes(t, data)
     _bounds(t, offset, raw.size, "write")
     if raw.size:
         tensor_buffer(t).set_tensor(t, raw, offset)
@@ -400,6 +413,7 @@ def tensor_set(t: Tensor, data, offset: int = 0) -> None:
 
 def tensor_get(t: Tensor, offset: int = 0, size: int | None = None) -> np.ndarray:
     """Read t's raw bytes [offset, offset+size) (all of them by default)."""
+    _bounds(t, offset, 0, "read")
     size = t.nbytes - offset if size is None else size
     _bounds(t, offset, size, "read")
     if size == 0:
@@ -408,6 +422,7 @@ def tensor_get(t: Tensor, offset: int = 0, size: int | None = None) -> np.ndarra
 
 
 def tensor_memset(t: Tensor, value: int, offset: int = 0, size: int | None = None) -> None:
+    _bounds(t, offset, 0, "memset")
     size = t.nbytes - offset if size is None else size
     _bounds(t, offset, size, "memset")
     if size:
@@ -440,6 +455,7 @@ def view_init(t: Tensor) -> None:
 def tensor_copy(src: Tensor, dst: Tensor) -> None:
     """ggml_backend_tensor_copy: host source → set; host destination → get; else the
     destination buffer's cpy_tensor; else staged through host memory."""
+    _copy_operands(src, dst)
     if not are_same_layout(src, dst):
         raise BufferAccessError(
             f"cannot copy {src.describe()} to {dst.describe()}: type, ne and nb must match"
@@ -453,11 +469,19 @@ def tensor_copy(src: Tensor, dst: Tensor) -> None:
     tensor_set(dst, tensor_get(src))
 
 
+def _copy_operands(src: object, dst: object) -> None:
+    for role, t in (("src", src), ("dst", dst)):
+        if not isinstance(t, Tensor):
+            raise BufferAccessError(f"tensor copy: {role} must be a Tensor, got "
+                                    f"{type(t).__name__}")
+
+
 def tensor_copy_async(backend_src: Backend, backend_dst: Backend, src: Tensor, dst: Tensor) -> None:
     """ggml_backend_tensor_copy_async: the destination backend's async copy, else synchronize
     both and copy blocking."""
     if src is dst:
         return
+    _copy_operands(src, dst)
     if not are_same_layout(src, dst):
         raise BufferAccessError(
             f"cannot copy {src.describe()} to {dst.describe()}: type, ne and nb must match"

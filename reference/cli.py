@@ -4,7 +4,7 @@ Each subcommand is a module named in the entry-point group ``ggsched.commands`` 
 never imports the layers above it). Such a module defines ``HELP`` (one line),
 ``add_arguments(parser)`` and ``run(args) -> int``, and keeps its top-level imports light: heavy
 work is imported inside ``run``. ``add_json_option`` and ``write_json`` give subcommands the
-same ``--json [FILE]`` option.
+same ``--json [FILE]`` option; ``missing_output_dir`` checks report paths before a long run.
 """
 
 from __future__ import annotations
@@ -62,6 +62,17 @@ def write_json(data, dest: str) -> None:
         f.write(text + "\n")
 
 
+def missing_output_dir(*paths: str | None) -> str | None:
+    """An error message when a report file named on the command line could not be written (its
+    folder does not exist), so that a long run fails at once rather than at its end."""
+    from pathlib import Path
+
+    for p in paths:
+        if p and p != "-" and not Path(p).resolve().parent.is_dir():
+            return f"cannot write {p}: no folder {Path(p).parent}"
+    return None
+
+
 def _unavailable(name: str, error: ImportError):
     def run(args) -> int:
         print(f"ggsched {name}: unavailable: {error}", file=sys.stderr)
@@ -70,16 +81,30 @@ def _unavailable(name: str, error: ImportError):
     return run
 
 
+def _subparser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:
+    actions = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return actions[0].choices[name]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    args, extra = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
     if not args.command:
+        if extra:
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
         parser.print_help()
         return 0
+    if extra:  # NOTE: argparse would blame the top-level parser; name the subcommand's usage
+        _subparser(parser, args.command).error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         return int(args._run(args) or 0)
     except GGSchedError as e:
         print(f"ggsched {args.command}: error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:
+        if e.filename is None:  # not a file the user named: a real failure, keep the trace
+            raise
+        print(f"ggsched {args.command}: error: {e.strerror}: {e.filename}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"ggsched {args.command}: interrupted", file=sys.stderr)

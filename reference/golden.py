@@ -36,7 +36,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import layout, quants
-from .errors import GraphError, OpParamError, UnsupportedOpError
+from .checks import require_graph
+from .errors import GraphError, OpParamError, TypeMismatchError, UnsupportedOpError
 from .graph import Graph
 from .op import GluOp, Op, RopeMode, SortOrder, UnaryOp
 from .tensor import Tensor
@@ -158,9 +159,11 @@ def evaluate(graph: Graph, feeds: Mapping[Tensor, object]) -> Results:
     quantized type, float values (quantized) or the raw bytes (uint8, t.nbytes of them).
     A graph view's sources that come from outside it need feeds too.
     """
+    require_graph(graph, "evaluate")
+    inputs = _inputs(graph)
+    _check_feeds(feeds, graph)
     memory = _Memory()
     results = Results(memory)
-    inputs = _inputs(graph)
     missing = [t for t in inputs if t not in feeds]
     if missing:
         raise GraphError(
@@ -190,8 +193,27 @@ def _inputs(graph: Graph) -> list[Tensor]:
     return list(inputs)
 
 
+def _check_feeds(feeds: Mapping[Tensor, object], graph: Graph) -> None:
+    """Feeds are keyed by Tensor. Feeds for tensors outside the graph are ignored (one dict can
+    feed several graphs), but a feed for a node the graph computes would be silently lost."""
+    if not isinstance(feeds, Mapping):
+        raise GraphError(f"evaluate: feeds must be a mapping {{leaf: values}}, got "
+                         f"{type(feeds).__name__}")
+    computed = {id(t) for t in graph.nodes if t.op is not Op.NONE}
+    for t in feeds:
+        if not isinstance(t, Tensor):
+            raise GraphError(f"evaluate: feeds are keyed by Tensor, got {t!r}")
+        if id(t) in computed:
+            raise GraphError(f"evaluate: a feed for {t.describe()}, which the graph computes "
+                             f"({t.op_desc}); only leafs take values")
+
+
 def _feed(memory: _Memory, t: Tensor, value) -> None:
     arr = np.asarray(value)
+    if arr.dtype.kind not in "biuf":
+        raise TypeMismatchError(
+            f"evaluate: the feed for {t.describe()} has dtype {arr.dtype}; expected numbers"
+        )
     if t.traits.is_quantized and arr.dtype == np.uint8 and arr.size == t.nbytes:
         memory.write_raw(t, arr.reshape(-1))
         return

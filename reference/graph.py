@@ -33,6 +33,8 @@ class Graph:
 
     def build_forward_expand(self, tensor: Tensor) -> Graph:
         """ggml_build_forward_expand: add ``tensor`` and every tensor it depends on."""
+        if not isinstance(tensor, Tensor):
+            raise GraphError(f"a graph is built from Tensors, got {type(tensor).__name__}")
         # NOTE: iterative post-order DFS; graphs of 100k nodes would overflow Python's stack.
         stack: list[tuple[Tensor, int]] = [(tensor, 0)]
         while stack:

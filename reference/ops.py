@@ -52,6 +52,16 @@ def _tensor(op: Op | str, **operands) -> None:
             raise TypeMismatchError(f"{op}: {role} must be a Tensor, got {type(t).__name__}")
 
 
+def _real(op: Op, what: str, v: object) -> float:
+    """A float op parameter; a string or None is the caller's mistake, not a ValueError."""
+    try:
+        if isinstance(v, (str, bytes)):  # float("2") would parse; a string is still a mistake
+            raise TypeError
+        return float(v)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise OpParamError(f"{op}: {what} must be a real number, got {v!r}") from None
+
+
 def _result(a: Tensor, op: Op, src, params=(), inplace=False, type=None, ne=None) -> Tensor:
     """A new tensor like a (or a view of a when inplace), computed by ``op`` from ``src``."""
     if inplace:
@@ -183,18 +193,21 @@ def scale_bias(a: Tensor, s: float, b: float, inplace=False) -> Tensor:
     _tensor(Op.SCALE, a=a)
     _types(Op.SCALE, (F32,), a=a)
     _shape(a.is_padded_1d, Op.SCALE, "a must be packed in dims 0, 2, 3 (ggml_is_padded_1d)", a=a)
-    return _result(a, Op.SCALE, [a], (float(s), float(b)), inplace)
+    params = (_real(Op.SCALE, "s", s), _real(Op.SCALE, "b", b))
+    return _result(a, Op.SCALE, [a], params, inplace)
 
 
 def clamp(a: Tensor, min: float, max: float) -> Tensor:
     """ggml_clamp. NOTE: like ggml's, the result is a view of a (it computes in place)."""
+    params = (_real(Op.CLAMP, "min", min), _real(Op.CLAMP, "max", max))
     if min > max:
         raise OpParamError(f"CLAMP: min {min} is greater than max {max}; a={a.describe()}")
-    return _unary_like(Op.CLAMP, a, (float(min), float(max)), inplace=True)
+    return _unary_like(Op.CLAMP, a, params, inplace=True)
 
 
 def leaky_relu(a: Tensor, negative_slope: float, inplace=False) -> Tensor:
-    return _unary_like(Op.LEAKY_RELU, a, (float(negative_slope),), inplace)
+    slope = _real(Op.LEAKY_RELU, "negative_slope", negative_slope)
+    return _unary_like(Op.LEAKY_RELU, a, (slope,), inplace)
 
 
 def _sub_op(kind, op, a: Tensor):
@@ -384,21 +397,21 @@ def _norm(op: Op, a: Tensor, params, inplace: bool) -> Tensor:
 
 
 def norm(a: Tensor, eps: float = 1e-5, inplace=False) -> Tensor:
-    return _norm(Op.NORM, a, (float(eps),), inplace)
+    return _norm(Op.NORM, a, (_real(Op.NORM, "eps", eps),), inplace)
 
 
 def rms_norm(a: Tensor, eps: float = 1e-6, inplace=False) -> Tensor:
-    return _norm(Op.RMS_NORM, a, (float(eps),), inplace)
+    return _norm(Op.RMS_NORM, a, (_real(Op.RMS_NORM, "eps", eps),), inplace)
 
 
 def l2_norm(a: Tensor, eps: float = 1e-12, inplace=False) -> Tensor:
-    return _norm(Op.L2_NORM, a, (float(eps),), inplace)
+    return _norm(Op.L2_NORM, a, (_real(Op.L2_NORM, "eps", eps),), inplace)
 
 
 def group_norm(a: Tensor, n_groups: int, eps: float = 1e-6, inplace=False) -> Tensor:
     if n_groups <= 0:
         raise OpParamError(f"GROUP_NORM: n_groups must be > 0, got {n_groups}; a={a.describe()}")
-    return _norm(Op.GROUP_NORM, a, (int(n_groups), float(eps)), inplace)
+    return _norm(Op.GROUP_NORM, a, (int(n_groups), _real(Op.GROUP_NORM, "eps", eps)), inplace)
 
 
 # -- matrix products ------------------------------------------------------------------------------
@@ -658,7 +671,8 @@ def soft_max_ext(
     elif max_bias > 0:
         raise OpParamError(f"SOFT_MAX: max_bias > 0 (ALiBi) needs a mask; a={a.describe()}")
     src = [a, mask] if mask is not None else [a]
-    return _result(a, Op.SOFT_MAX, src, (float(scale), float(max_bias)), inplace)
+    params = (_real(Op.SOFT_MAX, "scale", scale), _real(Op.SOFT_MAX, "max_bias", max_bias))
+    return _result(a, Op.SOFT_MAX, src, params, inplace)
 
 
 def rope(
@@ -717,12 +731,12 @@ def rope_ext(
         mode,
         0,
         int(n_ctx_orig),
-        float(freq_base),
-        float(freq_scale),
-        float(ext_factor),
-        float(attn_factor),
-        float(beta_fast),
-        float(beta_slow),
+        _real(Op.ROPE, "freq_base", freq_base),
+        _real(Op.ROPE, "freq_scale", freq_scale),
+        _real(Op.ROPE, "ext_factor", ext_factor),
+        _real(Op.ROPE, "attn_factor", attn_factor),
+        _real(Op.ROPE, "beta_fast", beta_fast),
+        _real(Op.ROPE, "beta_slow", beta_slow),
     )
     src = [a, b, c] if c is not None else [a, b]
     return _result(a, Op.ROPE, src, params, inplace)

@@ -38,6 +38,7 @@ from typing import TextIO
 
 from .alloc import GAllocr
 from .backend import Backend, BufferType, DeviceType
+from .checks import require_graph, require_int
 from .errors import AllocationError, SchedulerError
 from .graph import DEFAULT_GRAPH_SIZE, Graph
 from .sched_exec import EvalCallback, Executor
@@ -94,7 +95,9 @@ class Scheduler:
         self.backends = list(backends)
         _check_backends(self.backends)
         self.bufts = _resolve_bufts(self.backends, bufts)
-        self.graph_size = graph_size
+        self.graph_size = require_int(graph_size, "Scheduler", "graph_size", SchedulerError)
+        if self.graph_size <= 0:
+            raise SchedulerError(f"Scheduler: graph_size must be > 0, got {graph_size}")
         self.n_copies = MAX_COPIES if parallel else 1
         self.op_offload = op_offload
         self.st = SchedState(self.backends, self.bufts, op_offload)
@@ -129,6 +132,8 @@ class Scheduler:
         return self.placement.splits if self.placement is not None else []
 
     def get_backend(self, i: int) -> Backend:
+        if not 0 <= require_int(i, "get_backend", "i", SchedulerError) < self.n_backends:
+            raise SchedulerError(f"get_backend: index {i} out of range 0..{self.n_backends - 1}")
         return self.backends[i]
 
     def backend_index(self, backend: Backend) -> int:
@@ -136,6 +141,9 @@ class Scheduler:
             if b is backend:
                 return i
         names = ", ".join(b.name for b in self.backends)
+        if not isinstance(backend, Backend):
+            raise SchedulerError(f"expected one of this scheduler's backends ({names}), got "
+                                 f"{type(backend).__name__}")
         raise SchedulerError(f"backend {backend.name} is not one of this scheduler's: {names}")
 
     def get_buffer_type(self, backend: Backend) -> BufferType:
@@ -179,6 +187,7 @@ class Scheduler:
     @_gc_paused
     def split_graph(self, graph: Graph) -> None:
         """Assign every tensor a backend and form the splits; no memory is touched."""
+        require_graph(graph, "Scheduler")
         self._check_size(graph)
         self._forget_previous()
         self.is_reset = False
@@ -345,6 +354,9 @@ def _changed(cur: list[int], prev: list[int], bufts: list[BufferType]) -> bool:
 def _check_backends(backends: list[Backend]) -> None:
     if not 0 < len(backends) <= MAX_BACKENDS:
         raise SchedulerError(f"a scheduler takes 1 to {MAX_BACKENDS} backends, got {len(backends)}")
+    for i, b in enumerate(backends):
+        if not isinstance(b, Backend):
+            raise SchedulerError(f"backend {i} must be a Backend, got {type(b).__name__} ({b!r})")
     last = backends[-1]
     if last.device.type is not DeviceType.CPU:
         names = ", ".join(f"{b.name} ({b.device.type.value})" for b in backends)

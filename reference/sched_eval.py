@@ -14,7 +14,8 @@ import numpy as np
 
 from .alloc import alloc_ctx_tensors_from_buft
 from .backend import Buffer, BufferType, BufferUsage, tensor_get, tensor_set
-from .errors import AllocationError, GraphError
+from .checks import require_tensor
+from .errors import AllocationError, GraphError, TypeMismatchError
 from .graph import Graph
 from .layout import from_numpy_bytes, read_values
 from .sched import Scheduler
@@ -33,14 +34,24 @@ def load_weights(tensors: Iterable[Tensor], buft: BufferType, values: Mapping) -
         return None
     buffer.usage = BufferUsage.WEIGHTS
     for t in tensors:
+        if t not in values:
+            raise GraphError(f"load_weights: no value for {t.describe()}")
         set_values(t, values[t])
     return buffer
 
 
 def set_values(t: Tensor, values) -> None:
     """Write values (or raw uint8 bytes for a quantized tensor) into t's memory."""
+    require_tensor(t, "set_values")
     raw = np.asarray(values)
-    if not (TYPE_TRAITS[t.type].is_quantized and raw.dtype == np.uint8):
+    if raw.dtype.kind not in "biuf":
+        raise TypeMismatchError(f"set_values: values for {t.describe()} have dtype {raw.dtype}; "
+                                f"expected numbers")
+    is_raw = TYPE_TRAITS[t.type].is_quantized and raw.dtype == np.uint8
+    if raw.size != t.nelements and not is_raw:
+        raise GraphError(f"set_values: {raw.size} values for {t.describe()}, expected "
+                         f"{t.nelements}")
+    if not is_raw:
         raw = from_numpy_bytes(t.type, raw.reshape(t.shape))
     if raw.size != t.nbytes:
         raise GraphError(f"{raw.size} bytes of values for {t.describe()} of {t.nbytes} bytes")

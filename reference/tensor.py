@@ -9,6 +9,7 @@ A view has ``view_src`` (always a non-view tensor) and ``view_offs``, and shares
 from __future__ import annotations
 
 import enum
+import operator
 from collections.abc import Sequence
 from typing import Any
 
@@ -39,8 +40,16 @@ def contiguous_nb(type: GGMLType, ne: Sequence[int]) -> tuple[int, int, int, int
     return (nb0, nb1, nb2, nb2 * ne[2])
 
 
+def _ints(values: Sequence[int], what: str, error: type[Exception]) -> tuple[int, ...]:
+    """values as ints (numpy integers too); a float, even 4.0, would make ne/nb silently wrong."""
+    try:
+        return tuple(operator.index(v) for v in values)
+    except TypeError:
+        raise error(f"{what} must be a sequence of integers, got {values!r}") from None
+
+
 def normalize_ne(ne: Sequence[int]) -> tuple[int, int, int, int]:
-    ne = tuple(int(n) for n in ne)
+    ne = _ints(ne, "ne", ShapeError)
     if not 1 <= len(ne) <= MAX_DIMS:
         raise ShapeError(f"a tensor has 1 to {MAX_DIMS} dimensions, got ne={list(ne)}")
     if any(n < 0 for n in ne):
@@ -83,7 +92,7 @@ class Tensor:
     ) -> None:
         self.type = GGMLType(type)
         self.ne = normalize_ne(ne)
-        self.nb = tuple(nb) if nb is not None else contiguous_nb(self.type, self.ne)
+        self.nb = contiguous_nb(self.type, self.ne) if nb is None else _ints(nb, "nb", ViewError)
         self.op = op
         self.op_params = tuple(op_params)
         self.src: list[Tensor | None] = list(src)
@@ -308,6 +317,7 @@ def make_view(
     a: Tensor, ne: Sequence[int], nb: Sequence[int], offset: int, op: Op, op_params=(), name=""
 ) -> Tensor:
     """A view of a's memory with its own ne/nb starting ``offset`` bytes into a; checks bounds."""
+    offset = _ints([offset], f"{op}: offset", ViewError)[0]
     root = a.root
     t = Tensor(
         a.type,

@@ -57,6 +57,14 @@ def test_models_run_through_the_scheduler_alone_and_split():
     assert forced.extra["n_splits"] > 1 and forced.extra["bytes_copied"] > 0
 
 
+# the README's "ggsched bench --json schema"
+README_KEYS = {"schema", "ggsched_version", "created", "command", "size", "machine", "devices",
+               "cases", "sched", "alloc", "goals"}
+README_MACHINE_KEYS = {"platform", "cpu", "cpu_count", "memory_bytes", "load_average",
+                       "load_average_at_start", "threads_option", "python", "numpy", "ggsched",
+                       "blas", "numpy_blas_config", "env"}
+
+
 def test_cli_writes_json_and_plot(tmp_path, capsys):
     pytest.importorskip("matplotlib", reason="the plot needs the bench extra (matplotlib)")
     out_json, out_png = tmp_path / "b.json", tmp_path / "b.png"
@@ -65,6 +73,10 @@ def test_cli_writes_json_and_plot(tmp_path, capsys):
                "--plot", str(out_png)])
     assert rc == 0
     report = json.loads(out_json.read_text())
+    assert set(report) == README_KEYS
+    assert README_MACHINE_KEYS <= set(report["machine"])
+    assert all({"name", "device", "description", "type", "available"} <= set(d)
+               for d in report["devices"])
     rows = [c for c in report["cases"] if c["backend"] == "cpu"]
     assert rows and all(c["op"] == "ADD" and c["status"] == "ok" for c in rows)
     assert report["machine"]["cpu_count"] >= 1 and "env" in report["machine"]
@@ -92,6 +104,19 @@ def test_llama_block_computes_the_golden_values_on_cpu(n_head_kv):
     got = tensor_get(model.output).view(np.float32).reshape(model.output.shape)
     # f32 kernels against the float64 golden: rounding of 5-token, 96-wide sums only
     np.testing.assert_allclose(got, ref[ref_model.output], rtol=1e-4, atol=1e-6)
+
+
+def test_no_plot_without_a_plottable_section_and_a_bad_path_fails_first(tmp_path, capsys):
+    pytest.importorskip("matplotlib", reason="the plot needs the bench extra (matplotlib)")
+    out_png = tmp_path / "a.png"
+    rc = main(["bench", "--quick", "--backend", "cpu", "--sections", "alloc",
+               "--plot", str(out_png)])
+    assert rc == 0 and not out_png.exists()
+    assert "nothing to plot" in capsys.readouterr().err
+    assert main(["bench", "--json", str(tmp_path / "missing" / "b.json")]) == 2
+    assert "no folder" in capsys.readouterr().err
+    assert main(["bench", "--quick", "--ops", "NO_SUCH_OP"]) == 2
+    assert "no per-op case id contains 'NO_SUCH_OP'" in capsys.readouterr().err
 
 
 def test_a_misspelt_backend_is_an_error_not_a_column_of_na():

@@ -93,6 +93,18 @@ def test_ops_unknown_backend_is_an_error(reg, capsys):
     assert "no device named 'Vulkan0'" in err and "Missing (no Missing device" in err
 
 
+def test_ops_unknown_op_is_an_error(reg, capsys):
+    assert main(["ops", "--op", "SILUU"]) == 2
+    assert "unknown op 'SILUU'" in capsys.readouterr().err
+
+
+def test_misspelt_option_names_the_subcommand(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["backends", "--jsn"])
+    assert e.value.code == 2
+    assert "ggsched backends: error: unrecognized arguments: --jsn" in capsys.readouterr().err
+
+
 def test_representative_cases_cover_every_op_and_sub_op():
     cases = representative_cases()
     built = [c.build() for c in cases]

@@ -48,6 +48,7 @@ def test_exit_status_and_repro_lines_on_failure(capsys):
 
 def test_bad_selections_are_errors(capsys):
     assert main(["conformance", "--backend", "cpu", "--ops", "NO_SUCH_OP"]) == 4
+    assert main(["conformance", "--ops", "NO_SUCH_OP", "--list"]) == 4
     assert main(["conformance", "--backend", "no-such-backend"]) == 2
     assert "no-such-backend is unavailable" in capsys.readouterr().out
 

@@ -46,6 +46,17 @@ def _evaluate_row_out_of_range():
     golden.evaluate(build_graph(ops.get_rows(a, ids)), {a: np.zeros(12), ids: [0, 3]})
 
 
+def _evaluate_with_text_feed():
+    a = f32(4, 3)
+    golden.evaluate(build_graph(ops.sqr(a)), {a: ["x"] * 12})
+
+
+def _evaluate_feeding_a_node():
+    a = f32(4, 3)
+    out = ops.sqr(a).set_name("out")
+    golden.evaluate(build_graph(out), {a: np.zeros(12), out: np.zeros(12)})
+
+
 A43 = "a (f32, ne=[4, 3, 1, 1])"
 CASES = [
     # (id, build, error, substrings the message must contain)
@@ -161,6 +172,30 @@ CASES = [
      ["unknown ggml type 'f33'", "q8_0 (8)"]),
     ("not-a-tensor", lambda: ops.add(f32(4, 3), 3.0), TypeMismatchError,
      ["ADD", "b must be a Tensor", "float"]),
+    ("new-ne-float", lambda: ops.new_tensor("f32", (4, 2.5), "a"), ShapeError,
+     ["ne must be a sequence of integers", "2.5"]),
+    ("new-ne-none", lambda: ops.new_tensor("f32", None, "a"), ShapeError, ["ne", "None"]),
+    ("reshape-float", lambda: ops.reshape_1d(f32(4, 3), 12.0), ShapeError, ["ne", "12.0"]),
+    ("view-float-offset", lambda: ops.view_1d(f32(4, 3), 2, 4.0), ViewError,
+     ["VIEW", "offset", "4.0"]),
+    ("view-huge", lambda: ops.view_1d(f32(4, 3), 10**12, 0), ViewError, ["VIEW", A43]),
+    ("scale-text", lambda: ops.scale(f32(4, 3), "2"), OpParamError, ["SCALE", "s", "'2'"]),
+    ("soft_max-scale-none", lambda: ops.soft_max_ext(f32(4, 3), None, None), OpParamError,
+     ["SOFT_MAX", "scale", "None"]),
+    ("rope-freq_base-text",
+     lambda: ops.rope_ext(f32(8, 2, 3), i32(3, name="pos"), None, 8, freq_base="1e4"),
+     OpParamError, ["ROPE", "freq_base", "'1e4'"]),
+    ("graph-of-non-tensor", lambda: build_graph(f32(4), [f32(4)]), GraphError,
+     ["Tensors", "list"]),
+    ("evaluate-text-feed", _evaluate_with_text_feed, TypeMismatchError, [A43, "dtype"]),
+    ("evaluate-feed-for-node", _evaluate_feeding_a_node, GraphError,
+     ["out (f32, ne=[4, 3, 1, 1])", "computes", "SQR"]),
+    ("evaluate-non-tensor-key", lambda: golden.evaluate(build_graph(ops.sqr(f32(2))), {"a": 1}),
+     GraphError, ["keyed by Tensor", "'a'"]),
+    ("evaluate-feeds-none", lambda: golden.evaluate(build_graph(ops.sqr(f32(2))), None),
+     GraphError, ["feeds must be a mapping", "NoneType"]),
+    ("evaluate-not-a-graph", lambda: golden.evaluate(f32(2), {}), TypeMismatchError,
+     ["evaluate", "needs a Graph", "Tensor"]),
     ("evaluate-missing-feed", _evaluate_without_feed, GraphError,
      ["no feed", "b (f32, ne=[4, 3, 1, 1])"]),
     ("evaluate-short-feed", _evaluate_with_short_feed, GraphError,
